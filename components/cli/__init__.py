@@ -1,0 +1,1 @@
+"""The `meshward` command line: parse arguments, call the core, print."""

@@ -1,0 +1,72 @@
+"""Settings that are weaker than meshward's hardened baseline, so reports can show them.
+
+Weaker choices are allowed where an issue says so (e.g. WAF Detection in dev), but they are
+never silent: every plan report and `plan.json` consumer can list them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.config.platform import PlatformConfig
+
+
+@dataclass(frozen=True)
+class Weakening:
+    """One setting below the hardened baseline."""
+
+    path: str
+    """Config path, e.g. `platform.appGateway.waf.mode`."""
+    value: str
+    """The value in effect."""
+    why: str
+    """What it costs in security terms."""
+
+
+def weakened_settings(cfg: PlatformConfig) -> list[Weakening]:
+    """Every weaker-than-baseline setting in `cfg`, in a stable order."""
+    out: list[Weakening] = []
+
+    def add(path: str, value: object, why: str) -> None:
+        out.append(Weakening(f"platform.{path}", str(value), why))
+
+    if cfg.app_gateway.waf.mode != "Prevention":
+        add("appGateway.waf.mode", cfg.app_gateway.waf.mode, "WAF only logs attacks")
+    if not cfg.app_gateway.waf.bot_manager:
+        add("appGateway.waf.botManager", False, "no bot protection rule set")
+    if not cfg.app_gateway.waf.request_body_inspection:
+        add("appGateway.waf.requestBodyInspection", False, "request bodies are not inspected")
+    if cfg.app_gateway.tls_policy != "AppGwSslPolicy20220101S":
+        add("appGateway.tlsPolicy", cfg.app_gateway.tls_policy, "wider TLS cipher list")
+    if cfg.aks.api_server.mode != "private":
+        ranges = ", ".join(cfg.aks.api_server.authorized_ip_ranges)
+        add("aks.apiServer.mode", cfg.aks.api_server.mode, f"public API server ({ranges})")
+    for flag, why in (
+        ("azure_policy", "no Azure Policy add-on"),
+        ("defender", "no Defender for Containers"),
+        ("image_cleaner", "vulnerable unused images stay on nodes"),
+        ("disable_run_command", "`az aks command invoke` is allowed"),
+    ):
+        if not getattr(cfg.aks, flag):
+            camel = flag.split("_")[0] + "".join(w.title() for w in flag.split("_")[1:])
+            add(f"aks.{camel}", False, why)
+    if cfg.aks.upgrade_channel == "none":
+        add("aks.upgradeChannel", "none", "no automatic Kubernetes patching")
+    if cfg.aks.node_os_upgrade_channel in ("None", "Unmanaged"):
+        add(
+            "aks.nodeOsUpgradeChannel",
+            cfg.aks.node_os_upgrade_channel,
+            "no managed node-OS patching",
+        )
+    if cfg.key_vault.public_network_access:
+        add("keyVault.publicNetworkAccess", True, "vault endpoint reachable from the internet")
+    if not cfg.key_vault.private_endpoint:
+        add("keyVault.privateEndpoint", False, "vault reached over its public endpoint")
+    if cfg.mesh.ingress.external:
+        add("mesh.ingress.external", True, "a public gateway bypasses AppGW WAF and APIM")
+    for issuer in cfg.jwt_issuers:
+        if not issuer.audiences:
+            add(f"jwtIssuers[{issuer.name}].audiences", "[]", "tokens for any audience accepted")
+    if not cfg.protect_stateful_resources:
+        add("protectStatefulResources", False, "stateful resources can be destroyed")
+    return out

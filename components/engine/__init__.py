@@ -1,0 +1,1 @@
+"""The mock-engine harness: run the real program offline and capture a plan."""

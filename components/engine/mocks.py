@@ -1,0 +1,131 @@
+"""Pulumi mocks that stand in for the Azure and Kubernetes providers.
+
+Resources echo their inputs plus the computed outputs the program reads (ids, principal ids,
+endpoints), all derived from the resource name so that two runs give identical results.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pulumi
+
+from components.engine import placeholders as ph
+
+# Azure resource-ID segments for the types meshward registers; others get a generic segment.
+_ARM_TYPES: dict[str, str] = {
+    "resources:ResourceGroup": "",
+    "network:VirtualNetwork": "Microsoft.Network/virtualNetworks",
+    "network:Subnet": "Microsoft.Network/virtualNetworks/subnets",
+    "network:NetworkSecurityGroup": "Microsoft.Network/networkSecurityGroups",
+    "network:PublicIPAddress": "Microsoft.Network/publicIPAddresses",
+    "network:ApplicationGateway": "Microsoft.Network/applicationGateways",
+    "network:WebApplicationFirewallPolicy": (
+        "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies"
+    ),
+    "network:PrivateEndpoint": "Microsoft.Network/privateEndpoints",
+    "privatedns:PrivateZone": "Microsoft.Network/privateDnsZones",
+    "containerservice:ManagedCluster": "Microsoft.ContainerService/managedClusters",
+    "keyvault:Vault": "Microsoft.KeyVault/vaults",
+    "managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "apimanagement:ApiManagementService": "Microsoft.ApiManagement/service",
+    "operationalinsights:Workspace": "Microsoft.OperationalInsights/workspaces",
+}
+
+
+def _arm_id(token: str, name: str, inputs: dict[str, Any]) -> str:
+    _, module, kind = token.split(":", 2)
+    subscription = f"/subscriptions/{ph.SUBSCRIPTION_ID}"
+    if f"{module}:{kind}" == "resources:ResourceGroup":
+        return f"{subscription}/resourceGroups/{inputs.get('resourceGroupName', name)}"
+    default = f"Microsoft.{module.title()}/{kind[0].lower()}{kind[1:]}s"
+    segment = _ARM_TYPES.get(f"{module}:{kind}", default)
+    group = inputs.get("resourceGroupName") or "rg"
+    return f"{subscription}/resourceGroups/{group}/providers/{segment}/{name}"
+
+
+def _computed(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Outputs Azure computes that the program reads (camelCase, as the provider returns)."""
+    kind = token.split(":")[-1]
+    seed = f"{token}/{name}"
+    if kind == "UserAssignedIdentity":
+        return {
+            "clientId": ph.fake_guid(seed + "/client"),
+            "principalId": ph.fake_guid(seed),
+            "tenantId": ph.TENANT_ID,
+        }
+    if kind == "ManagedCluster":
+        return {
+            "fqdn": f"{name}.hcp.example.invalid",
+            "privateFQDN": f"{name}.privatelink.example.invalid",
+            "oidcIssuerProfile": {
+                **(inputs.get("oidcIssuerProfile") or {}),
+                "issuerURL": f"https://oidc.example.invalid/{name}/",
+            },
+            "identity": {
+                **(inputs.get("identity") or {}),
+                "principalId": ph.fake_guid(seed),
+                "tenantId": ph.TENANT_ID,
+            },
+            "identityProfile": {
+                "kubeletidentity": {
+                    "clientId": ph.fake_guid(seed + "/kubelet"),
+                    "objectId": ph.fake_guid(seed + "/kubelet-obj"),
+                    "resourceId": f"{seed}/kubelet",
+                }
+            },
+        }
+    if kind == "Vault":
+        props = dict(inputs.get("properties") or {})
+        props["vaultUri"] = f"https://{inputs.get('vaultName', name)}.vault.example.invalid/"
+        return {"properties": props}
+    if kind == "ApiManagementService":
+        return {
+            "gatewayUrl": f"https://{inputs.get('serviceName', name)}.azure-api.example.invalid",
+            "privateIPAddresses": [ph.fake_ip(seed, "10.40.17")],
+            "publicIPAddresses": [],
+            "identity": {
+                **(inputs.get("identity") or {}),
+                "principalId": ph.fake_guid(seed),
+                "tenantId": ph.TENANT_ID,
+            },
+        }
+    if kind == "PublicIPAddress":
+        return {"ipAddress": "203.0.113.10", "dnsSettings": inputs.get("dnsSettings")}
+    return {}
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Deterministic stand-ins for every provider call the platform makes."""
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        token, name, inputs = args.typ, args.name, dict(args.inputs)
+        if token.startswith("azure-native:"):
+            resource_id = _arm_id(token, name, inputs)
+            state = {**inputs, **_computed(token, name, inputs), "id": resource_id}
+            state.setdefault("name", name)
+            return resource_id, state
+        if token.startswith("pulumi:providers:"):
+            return f"{name}-provider-id", inputs
+        return f"{name}-id", inputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        token = args.token
+        if token == "azure-native:authorization:getClientConfig":
+            return {
+                "clientId": ph.CLIENT_ID,
+                "objectId": ph.OBJECT_ID,
+                "subscriptionId": ph.SUBSCRIPTION_ID,
+                "tenantId": ph.TENANT_ID,
+            }
+        if token in (
+            "azure-native:containerservice:listManagedClusterUserCredentials",
+            "azure-native:containerservice:listManagedClusterAdminCredentials",
+        ):
+            cluster = str(args.args.get("resourceName", "cluster"))
+            value = base64.b64encode(ph.kubeconfig(cluster).encode()).decode()
+            return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}
+        return {}

@@ -1,0 +1,32 @@
+"""Stable Azure resource names derived from the stack config (pure).
+
+Names never come from Pulumi auto-naming: a random suffix would make `meshward plan` differ
+between runs and hide renames in previews. Globally unique names get a short hash of what
+identifies the stack instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+
+def stack_suffix(prefix: str, environment: str, location: str) -> str:
+    """Four hex characters that keep global names unique per prefix/environment/region."""
+    return hashlib.sha256(f"{prefix}/{environment}/{location}".encode()).hexdigest()[:4]
+
+
+def azure_name(prefix: str, environment: str, kind: str) -> str:
+    """`<prefix>-<environment>-<kind>`, e.g. `mw-dev-aks`."""
+    return f"{prefix}-{environment}-{kind}"
+
+
+def global_name(prefix: str, environment: str, location: str, kind: str, max_len: int) -> str:
+    """A globally unique name (Key Vault, APIM), alphanumerics and hyphens, at most `max_len`."""
+    suffix = stack_suffix(prefix, environment, location)
+    name = f"{prefix}-{environment}-{kind}-{suffix}"
+    if len(name) > max_len:
+        name = f"{prefix}{environment}{kind}"[: max_len - 5] + f"-{suffix}"
+    if not re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", name):
+        raise ValueError(f"cannot build a valid name from {prefix!r}, {environment!r}, {kind!r}")
+    return name
