@@ -63,25 +63,43 @@ def _field_named(model: type[BaseModel], key: str) -> Any:
     return None
 
 
-def _models_at(root: type[BaseModel], loc: Sequence[int | str]) -> list[type[BaseModel]]:
-    """The model classes that may sit at `loc` below `root` (several for unions).
+def _is_tag(model: type[BaseModel], part: str) -> bool:
+    """Whether `part` is the value of a `Literal` field of `model` (a union discriminator)."""
+    return any(
+        get_origin(info.annotation) is typing.Literal and part in get_args(info.annotation)
+        for info in model.model_fields.values()
+    )
 
-    A part that is not a field of the current model (a list index, a dict key, a union tag)
-    leaves us on the same model, which is what the contained value is validated against.
+
+def _walk(
+    root: type[BaseModel], loc: Sequence[int | str]
+) -> tuple[list[int | str], list[type[BaseModel]]]:
+    """Follow `loc` from `root`: the location without union tags, and the models found there.
+
+    A part that is not a field (a list index, a dict key) leaves us on the same model, which is
+    what the contained value is validated against; a discriminator tag picks its union member
+    and is dropped, because users never wrote it as a key.
     """
     current: list[type[BaseModel]] = [root]
+    clean: list[int | str] = []
     for part in loc:
-        nxt: list[type[BaseModel]] = []
-        for model in current:
-            annotation = _field_named(model, part) if isinstance(part, str) else None
-            nxt.extend(_models_in(annotation) if annotation is not None else [model])
-        current = nxt
-    return current
+        if isinstance(part, str):
+            owners = [m for m in current if _field_named(m, part) is not None]
+            if owners:
+                clean.append(part)
+                current = [m for o in owners for m in _models_in(_field_named(o, part))]
+                continue
+            tagged = [m for m in current if _is_tag(m, part)]
+            if tagged or part.startswith("function-"):
+                current = tagged or current
+                continue
+        clean.append(part)
+    return clean, current
 
 
 def _allowed_keys(root: type[BaseModel], parent_loc: Sequence[int | str]) -> list[str]:
     keys: set[str] = set()
-    for model in _models_at(root, parent_loc):
+    for model in _walk(root, parent_loc)[1]:
         keys.update(info.alias or name for name, info in model.model_fields.items())
     return sorted(keys)
 
@@ -118,9 +136,8 @@ def problems_from_validation_error(
     problems: list[Problem] = []
     seen: set[str] = set()
     for err in exc.errors(include_url=False):
-        # Tagged unions put the tag in the location; users never wrote it.
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        path, message = format_path(root, loc), _describe(err, model, loc)
+        loc = _walk(model, err["loc"])[0]
+        path, message = format_path(root, loc), _describe(err, model, err["loc"])
         # Cross-field validators name the field they blame as "sub.path: message".
         match = _RELATIVE.match(message)
         if match:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic.alias_generators import to_camel
+
 Environment = Literal["dev", "prod"]
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -50,6 +52,11 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     """Merge `override` onto `base` recursively; lists and scalars in `override` replace."""
     merged = dict(base)
     for key, value in override.items():
+        # Python callers may write snake_case field names; fold the profile's camelCase twin
+        # into them so pydantic does not see both spellings.
+        camel = to_camel(key)
+        if camel != key and camel in merged:
+            merged[key] = merged.pop(camel)
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = deep_merge(merged[key], value)
         else:

@@ -1,0 +1,59 @@
+"""Plan one stack offline: config → mock-engine run → captured registrations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components.config import PlatformConfig, parse_platform_config
+from components.engine.harness import Capture, run_program
+from components.engine.placeholders import SECRET_PLACEHOLDER
+from components.engine.stackfile import load_stack_file
+
+PLATFORM_KEY = "platform"
+
+
+@dataclass(frozen=True)
+class PlannedStack:
+    """The outcome of running the program for one stack under mocks."""
+
+    capture: Capture
+    config: PlatformConfig
+    notes: tuple[str, ...]
+    """Things the user should know about the run (placeholder secrets)."""
+
+
+def plan_config(
+    program: Path,
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    encrypted_keys: frozenset[str] = frozenset(),
+) -> PlannedStack:
+    """Run `program` with `config` (full keys → values); encrypted or missing secrets become
+    placeholders, since nothing can decrypt them offline."""
+    # Validating first raises the same error the program would, and names the secret keys the
+    # program will ask for through `keyVault.seedSecrets`.
+    cfg = parse_platform_config(config.get(f"{project}:{PLATFORM_KEY}"), root=PLATFORM_KEY)
+    values = dict(config)
+    secret_keys = set(encrypted_keys)
+    notes = [f"{key} is encrypted; planned with a placeholder" for key in sorted(secret_keys)]
+    for seed in cfg.key_vault.seed_secrets:
+        key = f"{project}:{seed.config_key}"
+        if key not in values and key not in secret_keys:
+            notes.append(
+                f"{key} is not set; planned with a placeholder "
+                f"(set it with: pulumi config set --secret {key} <value>)"
+            )
+        secret_keys.add(key)
+    for key in secret_keys:
+        values.setdefault(key, SECRET_PLACEHOLDER)
+    capture = run_program(program, project, stack, values, secret_keys)
+    return PlannedStack(capture, cfg, tuple(notes))
+
+
+def plan_stack(project_dir: Path, stack: str) -> PlannedStack:
+    """Plan `Pulumi.<stack>.yaml` of the project in `project_dir`."""
+    sf = load_stack_file(project_dir, stack)
+    return plan_config(sf.program, sf.project, sf.stack, sf.config, sf.encrypted_keys)

@@ -1,0 +1,68 @@
+"""The mock-engine harness captures what the real program registers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.engine.placeholders import SECRET_PLACEHOLDER
+from tests.support import ROOT, render_platform, resources_of, stack_files, stack_platform
+
+
+def test_every_resource_has_the_plan_fields(dev_plan: dict[str, Any]) -> None:
+    assert set(dev_plan) == {"project", "stack", "resources"}
+    assert (dev_plan["project"], dev_plan["stack"]) == ("meshward", "dev")
+    fields = {"urn", "type", "name", "parent", "custom", "protect", "dependencies", "inputs"}
+    for resource in dev_plan["resources"]:
+        assert set(resource) == fields
+        assert isinstance(resource["custom"], bool)
+        assert isinstance(resource["dependencies"], list)
+
+
+def test_resources_are_sorted_by_urn(dev_plan: dict[str, Any]) -> None:
+    urns = [r["urn"] for r in dev_plan["resources"]]
+    assert urns == sorted(urns)
+
+
+def test_components_are_included_and_children_point_at_their_parent(
+    dev_plan: dict[str, Any],
+) -> None:
+    (platform,) = resources_of(dev_plan, "meshward:index:Platform")
+    assert platform["custom"] is False
+    children = [r for r in dev_plan["resources"] if r["parent"] == platform["urn"]]
+    assert children, "the platform component registers children"
+    urns = {r["urn"] for r in dev_plan["resources"]}
+    assert all(r["parent"] in urns for r in dev_plan["resources"] if r["parent"])
+
+
+def test_urns_follow_the_engine_rule_without_the_root_stack_type(dev_plan: dict[str, Any]) -> None:
+    (platform,) = resources_of(dev_plan, "meshward:index:Platform")
+    assert platform["urn"] == "urn:pulumi:dev::meshward::meshward:index:Platform::mw-dev"
+    (group,) = resources_of(dev_plan, "azure-native:resources:ResourceGroup")
+    assert group["urn"].startswith(
+        "urn:pulumi:dev::meshward::meshward:index:Platform$azure-native:resources:ResourceGroup::"
+    )
+
+
+def test_same_config_renders_byte_identical_files() -> None:
+    assert stack_files("dev") == stack_files("dev")
+
+
+def test_secret_values_never_reach_the_plan() -> None:
+    platform = stack_platform("dev")
+    platform.setdefault("keyVault", {})["seedSecrets"] = [
+        {"name": "orders-client-secret", "configKey": "ordersClientSecret"}
+    ]
+    plan = render_platform(platform, secrets={"ordersClientSecret": "hunter2-very-secret"})
+    text = repr(plan)
+    assert "hunter2-very-secret" not in text
+    assert SECRET_PLACEHOLDER in text
+
+
+def test_prod_marks_stateful_resources_protected(prod_plan: dict[str, Any]) -> None:
+    (group,) = resources_of(prod_plan, "azure-native:resources:ResourceGroup")
+    assert group["protect"] is True
+
+
+def test_program_file_is_the_pulumi_entry_point() -> None:
+    # `pulumi up` runs Pulumi.yaml's program: the project root's __main__.py.
+    assert (ROOT / "__main__.py").read_text().count("Platform(") == 1

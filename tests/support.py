@@ -1,0 +1,55 @@
+"""Helpers for tests that run the real Pulumi program under the mock engine."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.engine.plan import plan_document, plan_files
+from components.engine.planner import plan_config, plan_stack
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+VALIDATE_PY = SHARED / "istio" / "validate.py"
+
+
+def stack_platform(stack: str) -> dict[str, Any]:
+    """The `meshward:platform` object of a committed stack file."""
+    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    return copy.deepcopy(doc["config"]["meshward:platform"])
+
+
+def render_platform(
+    platform: dict[str, Any], stack: str = "test", secrets: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run `__main__.py` under mocks with this platform config; return the plan document."""
+    config: dict[str, Any] = {"meshward:platform": platform}
+    config.update({f"meshward:{k}": v for k, v in (secrets or {}).items()})
+    planned = plan_config(ROOT / "__main__.py", "meshward", stack, config)
+    return plan_document(planned.capture)
+
+
+def stack_files(stack: str) -> dict[str, str]:
+    """Every file `meshward plan --stack <stack>` writes, by relative path."""
+    return plan_files(plan_stack(ROOT, stack).capture)
+
+
+def resources_of(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    """All resources of one type token in a plan."""
+    return [r for r in plan["resources"] if r["type"] == type_]
+
+
+def one(plan: dict[str, Any], type_: str) -> dict[str, Any]:
+    """The single resource of a type; fails the test when there are none or several."""
+    found = resources_of(plan, type_)
+    assert len(found) == 1, f"expected one {type_}, found {[r['name'] for r in found]}"
+    return found[0]
+
+
+def plan_of(files: dict[str, str]) -> dict[str, Any]:
+    """The plan document inside a set of plan files."""
+    return dict(json.loads(files["plan.json"]))
