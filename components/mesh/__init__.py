@@ -1,0 +1,1 @@
+"""Mesh security: Istio security objects, their validation and an offline simulator of them."""
