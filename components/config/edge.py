@@ -17,6 +17,7 @@ class RateLimitRule(ConfigModel):
     """Block a client IP that sends more than `threshold` requests per window."""
 
     kind: Literal["rateLimit"] = "rateLimit"
+    """Rule type tag."""
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,127}$")]
     """Rule name (letters and digits)."""
     priority: Annotated[int, Field(ge=1, le=100)]
@@ -33,6 +34,7 @@ class GeoFilterRule(ConfigModel):
     """Block (or only allow) requests by the client's country."""
 
     kind: Literal["geoFilter"] = "geoFilter"
+    """Rule type tag."""
     name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9]{0,127}$")]
     """Rule name (letters and digits)."""
     priority: Annotated[int, Field(ge=1, le=100)]

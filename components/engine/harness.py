@@ -75,8 +75,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return f"urn:pulumi:{self.capture.stack}::{self.capture.project}::{type_}::{name}"
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)
-        pulumi_mocks._ensure_event_loop()
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         self.capture.registrations.append(
             Registration(
@@ -91,6 +90,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             )
         )
         return response
+
+
+def _run_path(program: Path) -> None:
+    runpy.run_path(str(program), run_name="__main__")
 
 
 def run_program(
@@ -124,7 +127,7 @@ def run_program(
     try:
         settings.SETTINGS.rpc_manager.clear()
         settings.SETTINGS.outputs.clear()
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+        _sync_await(run_pulumi_func(lambda: _run_path(program)))
     finally:
         sys.path.remove(root)
     return capture

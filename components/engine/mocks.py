@@ -112,7 +112,12 @@ class PlanMocks(pulumi.runtime.Mocks):
             return f"{name}-provider-id", inputs
         return f"{name}-id", inputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return self._answer(args), None
+
+    def _answer(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         token = args.token
         if token == "azure-native:authorization:getClientConfig":
             return {

@@ -91,7 +91,8 @@ def _ordered(obj: dict[str, Any]) -> dict[str, Any]:
 
 def to_yaml(obj: dict[str, Any]) -> str:
     """Block-style YAML with Kubernetes' conventional top-level key order."""
-    return yaml.safe_dump(_ordered(obj), sort_keys=False, default_flow_style=False, width=100)
+    text: str = yaml.safe_dump(_ordered(obj), sort_keys=False, default_flow_style=False, width=100)
+    return text
 
 
 def plan_files(capture: Capture) -> dict[str, str]:
