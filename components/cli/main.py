@@ -13,6 +13,7 @@ from components.errors import UserInputError
 #: imported only when their command runs, so `validate` never pays for the Azure SDK.
 COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("components.cli.plan", "Render a stack offline under Pulumi's mock engine."),
+    "simulate": ("components.cli.simulate", "Decide requests against Istio security manifests."),
 }
 
 EXIT_USER_ERROR = 2
