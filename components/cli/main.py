@@ -14,6 +14,7 @@ from components.errors import UserInputError
 COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("components.cli.plan", "Render a stack offline under Pulumi's mock engine."),
     "simulate": ("components.cli.simulate", "Decide requests against Istio security manifests."),
+    "validate": ("components.cli.validate", "Check Istio security manifests by istiod's rules."),
 }
 
 EXIT_USER_ERROR = 2
