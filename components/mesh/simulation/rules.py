@@ -90,28 +90,20 @@ def _in_any(networks: Sequence[Any], address: IpAddress | None) -> bool:
 def request_principal_form(pattern: str) -> Callable[[Token], bool]:
     """A `requestPrincipals` value (generator.go `requestPrincipalGenerator`).
 
-    `*` any token; `iss/sub` split at the last `/` with a string form on each side (so
-    `iss/*` and `*/sub`); no `/` with a trailing `*` is an issuer prefix, with a leading `*` a
-    subject suffix.
+    `*` any token; `iss/*` that issuer, any subject; `*/sub` any issuer, that subject; anything
+    else is a string form on `<iss>/<sub>`, so `foo*` is an issuer prefix and `*foo` a subject
+    suffix (issuers may contain `/`, so the principal is split at the last one).
     """
     if pattern == "*":
         return lambda token: token.principal is not None
-    if "/" in pattern:
-        issuer_part, _, subject_part = pattern.rpartition("/")
-        issuer, subject = string_form(issuer_part), string_form(subject_part)
-        return lambda token: (
-            token.issuer is not None
-            and token.subject is not None
-            and issuer(token.issuer)
-            and subject(token.subject)
-        )
-    if pattern.startswith("*"):
-        suffix = string_form(pattern)
-        return lambda token: token.principal is not None and suffix(token.subject or "")
-    if pattern.endswith("*"):
-        prefix = string_form(pattern)
-        return lambda token: token.principal is not None and prefix(token.issuer or "")
-    return lambda token: token.principal == pattern
+    if pattern.endswith("/*"):
+        issuer = pattern[:-2]
+        return lambda token: token.principal is not None and token.issuer == issuer
+    if pattern.startswith("*/"):
+        subject = pattern[2:]
+        return lambda token: token.principal is not None and token.subject == subject
+    whole = string_form(pattern)
+    return lambda token: token.principal is not None and whole(token.principal)
 
 
 def claim_strings(token: Token, path: Sequence[str]) -> list[str]:
