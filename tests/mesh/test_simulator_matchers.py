@@ -1,4 +1,4 @@
-"""Every AuthorizationPolicy matcher, each with a matching and a non-matching request (§4.3-§4.6)."""
+"""Every AuthorizationPolicy matcher, with a matching and a non-matching request (§4.3-§4.6)."""
 
 from __future__ import annotations
 
