@@ -324,7 +324,8 @@ def _check_condition(condition: Condition, action: Action, path: str, out: Findi
     if not condition.values and not condition.not_values:
         out.error(path, f"at least one of values or notValues must be set for {key}", "A23")
     if key_problem := when_key_problem(key):
-        out.error(f"{path}.key", key_problem, "A24")
+        # A malformed map-style key is a value-format rule (A26); anything else is A24.
+        out.error(f"{path}.key", key_problem, "A26" if key.startswith(MAP_KEY_PREFIXES) else "A24")
     elif action is Action.CUSTOM and (
         key in _CUSTOM_UNSUPPORTED_KEYS or key.startswith("request.auth.")
     ):

@@ -77,7 +77,7 @@ class PeerAuthentication(IstioObjectBase):
 
 def check_peer_authentication_spec(spec: PeerAuthenticationSpec, path: str, out: Findings) -> None:
     """P1–P4 and the CRD rules C3, C8, C9 for one spec."""
-    check_selector(spec.selector, f"{path}.selector", out)
+    check_selector(spec.selector, f"{path}.selector", out, also="P4")
     ports = spec.port_level_mtls
     if ports is None:
         return

@@ -87,7 +87,9 @@ def _message(err: ErrorDetails, *, top_level: bool) -> str:
     if kind == "missing":
         return "required field is missing [schema]"
     if value is None and kind in {"model_type", "dict_type", "model_attributes_type"}:
-        return "must not be null (null list items are rejected by the API server) [M7]"
+        owner = next((str(p) for p in reversed(err["loc"]) if isinstance(p, str)), "")
+        rule = _NULL_ITEM_RULES.get(owner, "M7")
+        return f"must not be null (null list items are rejected) [{rule}]"
     if kind in {"enum", "literal_error"}:
         field_name = str(err["loc"][-1]) if err["loc"] else ""
         rule = _ENUM_RULES.get(field_name, "schema")
@@ -105,6 +107,14 @@ def _message(err: ErrorDetails, *, top_level: bool) -> str:
     return f"{described}, got {type(value).__name__} {value!r} [schema]"
 
 
+#: Lists whose null items have their own istiod rule.
+_NULL_ITEM_RULES = {
+    "rules": "A7",
+    "from": "A9",
+    "to": "A17",
+    "fromHeaders": "R5",
+    "outputClaimToHeaders": "R8",
+}
 #: Enumerated fields and the CRD rule that lists their values.
 _ENUM_RULES = {"action": "C1", "mode": "C8", "presence": "C15"}
 

@@ -50,23 +50,28 @@ class PolicyTargetReference(IstioModel):
     """Must be empty: cross-namespace references are not supported."""
 
 
-def check_selector(selector: WorkloadSelector | None, path: str, out: Findings) -> None:
-    """S2–S4, C3."""
+def check_selector(
+    selector: WorkloadSelector | None, path: str, out: Findings, also: str = ""
+) -> None:
+    """S2–S4, C3; `also` names the kind's own rule id for them (PeerAuthentication: P4)."""
     if selector is None:
         return
+    tag = f"/{also}" if also else ""
     labels = selector.match_labels or {}
     if not labels:
-        out.warn(path, "workload selector specified without labels (selects everything)", "S4")
+        out.warn(
+            path, "workload selector specified without labels (selects everything)", f"S4{tag}"
+        )
     if len(labels) > MAX_LABELS:
         out.error(f"{path}.matchLabels", f"more than {MAX_LABELS} labels", "C3")
     for key, value in labels.items():
         at = map_key(f"{path}.matchLabels", key)
         if not key:
-            out.error(at, "label key must not be empty", "S2")
+            out.error(at, "label key must not be empty", f"S2{tag}")
         if "*" in key:
-            out.error(at, "wildcard not allowed in label key match", "S3")
+            out.error(at, "wildcard not allowed in label key match", f"S3{tag}")
         if "*" in value:
-            out.error(at, "wildcard not allowed in label value match", "S3")
+            out.error(at, "wildcard not allowed in label value match", f"S3{tag}")
         if len(value) > MAX_LABEL_VALUE:
             out.error(at, f"label value longer than {MAX_LABEL_VALUE} characters", "C3")
 
