@@ -282,11 +282,12 @@ def _check_source(source: Source, action: Action, path: str, out: Findings) -> N
         if name in {"service_accounts", "not_service_accounts"}:
             if len(values) > formats.MAX_SERVICE_ACCOUNTS:
                 out.error(
-                    field_path, f"at most {formats.MAX_SERVICE_ACCOUNTS} service accounts", "A14"
+                    field_path, f"at most {formats.MAX_SERVICE_ACCOUNTS} service accounts", "A14/C6"
                 )
             for i, value in enumerate(values):
                 if problem := formats.service_account_problem(value):
-                    out.error(f"{field_path}[{i}]", problem, "A14")
+                    too_long = len(value) > formats.MAX_SERVICE_ACCOUNT_LENGTH
+                    out.error(f"{field_path}[{i}]", problem, "A14/C6" if too_long else "A14")
             continue
         if name in {"trust_domains", "not_trust_domains"}:
             for i, value in enumerate(values):

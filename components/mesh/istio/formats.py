@@ -156,12 +156,12 @@ def path_template_problem(path: str) -> str | None:
     return None
 
 
-def jwks_uri_problem(uri: str, *, request_uri: bool) -> str | None:
+def jwks_uri_problem(uri: str) -> str | None:
     """An http(s) URL as Go's net/url parses it.
 
-    `request_uri=False` is istiod's `url.Parse` (R3); `True` is the CRD's Kubernetes CEL
-    `url()`, which uses `url.ParseRequestURI` and so also rejects `https:host` without `//`
-    and any fragment (C11).
+    istiod uses `url.Parse` (R3) and the CRD's CEL `url()` uses `url.ParseRequestURI` (C11);
+    with an http(s) scheme both accept the same strings (`https:host` is an opaque URL to
+    both), so one check serves both rules.
     """
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in uri):  # ASCII controls
         return f"{uri!r} contains control characters"
@@ -171,13 +171,12 @@ def jwks_uri_problem(uri: str, *, request_uri: bool) -> str | None:
     scheme, rest = match.group(1).lower(), match.group(2)
     if scheme not in {"http", "https"}:
         return f"URL scheme {scheme!r} is not supported (use http or https)"
-    if request_uri and (not rest.startswith("/") or "#" in rest):
-        return f"{uri!r} is not a valid request URL"
     if rest.startswith("//"):
         authority = re.split(r"[/?#]", rest[2:], maxsplit=1)[0]
         host = authority.rsplit("@", 1)[-1]
-        port = host.rsplit("]", 1)[-1] if host.startswith("[") else host
-        if ":" in port and not port.rsplit(":", 1)[1].isdigit() and port.rsplit(":", 1)[1]:
+        after_host = host.rsplit("]", 1)[-1] if host.startswith("[") else host
+        port = after_host.rsplit(":", 1)[1] if ":" in after_host else ""
+        if port and not (port.isascii() and port.isdigit()):
             return f"{uri!r} has a non-numeric port"
     return None
 

@@ -164,10 +164,8 @@ def _check_jwt_rule(rule: JWTRule, path: str, out: Findings) -> None:
             continue
         if not uri or len(uri) > MAX_JWKS_URI:
             out.error(f"{path}.{alias}", f"must be 1-{MAX_JWKS_URI} characters", "C11")
-        elif problem := formats.jwks_uri_problem(uri, request_uri=False):
-            out.error(f"{path}.{alias}", problem, "R3")
-        elif problem := formats.jwks_uri_problem(uri, request_uri=True):
-            out.error(f"{path}.{alias}", problem, "C11")
+        elif problem := formats.jwks_uri_problem(uri):
+            out.error(f"{path}.{alias}", problem, "R3/C11")
     if rule.jwks is not None:
         if problem := formats.jwks_problem(rule.jwks):
             out.error(f"{path}.jwks", problem, "R4")
@@ -192,12 +190,12 @@ def _check_jwt_rule(rule: JWTRule, path: str, out: Findings) -> None:
     for index, mapping in enumerate(rule.output_claim_to_headers or ()):
         at = f"{path}.outputClaimToHeaders[{index}]"
         if not mapping.claim:
-            out.error(f"{at}.claim", "claim must not be empty", "R8")
+            out.error(f"{at}.claim", "claim must not be empty", "R8/C14")
         if not formats.HEADER_NAME.match(mapping.header):
             out.error(
                 f"{at}.header",
                 f"{mapping.header!r} is not a valid header name ([-_A-Za-z0-9]+)",
-                "R8",
+                "R8/C14",
             )
     claims = rule.space_delimited_claims or ()
     if len(claims) > MAX_SPACE_DELIMITED_CLAIMS:
