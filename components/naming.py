@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 
 
 def stack_suffix(prefix: str, environment: str, location: str) -> str:
@@ -30,3 +31,15 @@ def global_name(prefix: str, environment: str, location: str, kind: str, max_len
     if not re.fullmatch(r"[a-z][a-z0-9-]*[a-z0-9]", name):
         raise ValueError(f"cannot build a valid name from {prefix!r}, {environment!r}, {kind!r}")
     return name
+
+
+def stable_guid(seed: str) -> str:
+    """A GUID derived from `seed` (role assignment names must be GUIDs, and must not change
+    between runs or Pulumi would replace the assignment)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"meshward:{seed}"))
+
+
+def dns_label(name: str, max_len: int = 63) -> str:
+    """`name` lower-cased with anything but letters, digits and hyphens dropped, trimmed."""
+    cleaned = re.sub(r"[^a-z0-9-]", "", name.lower()).strip("-")
+    return cleaned[:max_len].rstrip("-")

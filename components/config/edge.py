@@ -107,6 +107,15 @@ class AppGatewayConfig(ConfigModel):
         return self
 
 
+class ApimNamedValue(ConfigModel):
+    """An APIM named value whose value lives in Key Vault (never in APIM or in Pulumi state)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,80}$")]
+    """Named value id and display name, usable in policies as `{{name}}`."""
+    secret_name: Annotated[str, Field(pattern=r"^[0-9a-zA-Z-]{1,127}$")]
+    """Key Vault secret holding the value (read with APIM's Key Vault identity)."""
+
+
 class ApimConfig(ConfigModel):
     """API Management in internal VNet mode, fronting the mesh's internal gateway."""
 
@@ -130,6 +139,12 @@ class ApimConfig(ConfigModel):
     """Key Vault certificate for `gatewayHostname`."""
     api_path: Annotated[str, Field(pattern=r"^[a-z0-9][-a-z0-9/]*$")] = "api"
     """Path under which the mesh is published."""
+    developer_portal: bool = False
+    """Run the developer portal (off: the service only serves the gateway)."""
+    subscription_required: bool = True
+    """Also require an APIM subscription key on top of the JWT (products, quotas)."""
+    named_values: list[ApimNamedValue] = []
+    """Named values referencing Key Vault secrets."""
     jwt_issuers: list[str] | None = None
     """Names of `jwtIssuers` APIM validates at the edge; default: all of them."""
     create_timeout_minutes: Annotated[int, Field(ge=30, le=360)] = 180
@@ -144,6 +159,7 @@ class ApimConfig(ConfigModel):
 
 __all__ = [
     "ApimConfig",
+    "ApimNamedValue",
     "AppGatewayConfig",
     "CustomRule",
     "GeoFilterRule",

@@ -78,5 +78,13 @@ class ExternalSecretsConfig(ConfigModel):
     """Pinned `external-secrets` chart version."""
     namespace: K8sName = "external-secrets"
     """Namespace of the operator."""
+    repository: str = "https://charts.external-secrets.io"
+    """Helm repository of the chart."""
+    service_account: K8sName = "eso-keyvault-reader"
+    """Service account the ClusterSecretStore authenticates as (workload identity; federated with
+    a user-assigned identity that may only read Key Vault secrets)."""
+    gateway_certificate: VaultObjectName = "mesh-gateway-tls"
+    """Key Vault certificate synced as the internal ingress gateway's TLS secret (the server
+    certificate APIM validates when it calls the mesh)."""
     secrets: list[ExternalSecretRef] = []
     """Secrets to sync (the ingress gateway certificate is added automatically)."""

@@ -30,6 +30,9 @@ class Subnets(ConfigModel):
     """Dedicated, undelegated subnet for API Management in internal VNet mode."""
     private_endpoints: Cidr = "10.40.18.0/24"
     """Private endpoints (Key Vault and others)."""
+    api_server: Cidr = "10.40.19.0/28"
+    """Delegated subnet for AKS API-server VNet integration (the API server gets a private IP
+    here, so nodes and operators never need a public endpoint)."""
 
     @field_validator("*")
     @classmethod
@@ -51,11 +54,14 @@ class ExistingNetwork(ConfigModel):
     """Resource ID of the API Management subnet (with an NSG allowing APIM management traffic)."""
     private_endpoints_subnet_id: str
     """Resource ID of the private endpoint subnet."""
+    api_server_subnet_id: str | None = None
+    """Resource ID of a subnet delegated to `Microsoft.ContainerService/managedClusters` for
+    API-server VNet integration; without it a private cluster uses a private endpoint only."""
 
     @field_validator("*")
     @classmethod
-    def _is_resource_id(cls, value: str) -> str:
-        if not value.startswith("/subscriptions/"):
+    def _is_resource_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/subscriptions/"):
             raise ValueError(f"{value!r} is not an Azure resource ID (starts with /subscriptions/)")
         return value
 

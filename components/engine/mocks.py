@@ -31,7 +31,40 @@ _ARM_TYPES: dict[str, str] = {
     "managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
     "apimanagement:ApiManagementService": "Microsoft.ApiManagement/service",
     "operationalinsights:Workspace": "Microsoft.OperationalInsights/workspaces",
+    "containerservice:AgentPool": "Microsoft.ContainerService/managedClusters/agentPools",
+    "containerservice:MaintenanceConfiguration": (
+        "Microsoft.ContainerService/managedClusters/maintenanceConfigurations"
+    ),
+    "managedidentity:FederatedIdentityCredential": (
+        "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"
+    ),
+    "authorization:RoleAssignment": "Microsoft.Authorization/roleAssignments",
+    "keyvault:Secret": "Microsoft.KeyVault/vaults/secrets",
+    "network:PrivateDnsZoneGroup": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+    "privatedns:VirtualNetworkLink": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+    "privatedns:PrivateRecordSet": "Microsoft.Network/privateDnsZones/A",
+    "apimanagement:Api": "Microsoft.ApiManagement/service/apis",
+    "apimanagement:ApiOperation": "Microsoft.ApiManagement/service/apis/operations",
+    "apimanagement:ApiPolicy": "Microsoft.ApiManagement/service/apis/policies",
+    "apimanagement:Backend": "Microsoft.ApiManagement/service/backends",
+    "apimanagement:NamedValue": "Microsoft.ApiManagement/service/namedValues",
 }
+
+# The Azure name input of each type, so mock ids end in the real Azure name.
+_NAME_INPUTS = (
+    "virtualNetworkName",
+    "subnetName",
+    "networkSecurityGroupName",
+    "publicIpAddressName",
+    "applicationGatewayName",
+    "policyName",
+    "privateEndpointName",
+    "privateZoneName",
+    "resourceName",
+    "vaultName",
+    "serviceName",
+    "workspaceName",
+)
 
 
 def _arm_id(token: str, name: str, inputs: dict[str, Any]) -> str:
@@ -42,6 +75,14 @@ def _arm_id(token: str, name: str, inputs: dict[str, Any]) -> str:
     default = f"Microsoft.{module.title()}/{kind[0].lower()}{kind[1:]}s"
     segment = _ARM_TYPES.get(f"{module}:{kind}", default)
     group = inputs.get("resourceGroupName") or "rg"
+    if f"{module}:{kind}" == "network:Subnet":
+        vnet, subnet = inputs.get("virtualNetworkName", "vnet"), inputs.get("subnetName", name)
+        return (
+            f"{subscription}/resourceGroups/{group}/providers/Microsoft.Network/"
+            f"virtualNetworks/{vnet}/subnets/{subnet}"
+        )
+    if segment.count("/") == 1:
+        name = next((str(inputs[k]) for k in _NAME_INPUTS if inputs.get(k)), name)
     return f"{subscription}/resourceGroups/{group}/providers/{segment}/{name}"
 
 
@@ -68,6 +109,17 @@ def _computed(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
                 "principalId": ph.fake_guid(seed),
                 "tenantId": ph.TENANT_ID,
             },
+            "addonProfiles": {
+                key: {
+                    **(value or {}),
+                    "identity": {
+                        "clientId": ph.fake_guid(f"{seed}/{key}/client"),
+                        "objectId": ph.fake_guid(f"{seed}/{key}"),
+                        "resourceId": f"{seed}/{key}",
+                    },
+                }
+                for key, value in (inputs.get("addonProfiles") or {}).items()
+            },
             "identityProfile": {
                 "kubeletidentity": {
                     "clientId": ph.fake_guid(seed + "/kubelet"),
@@ -83,7 +135,7 @@ def _computed(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     if kind == "ApiManagementService":
         return {
             "gatewayUrl": f"https://{inputs.get('serviceName', name)}.azure-api.example.invalid",
-            "privateIPAddresses": [ph.fake_ip(seed, "10.40.17")],
+            "privateIPAddresses": [".".join(ph.fake_ip(seed, "10.40.17").split(".")[:4])],
             "publicIPAddresses": [],
             "identity": {
                 **(inputs.get("identity") or {}),
@@ -96,6 +148,23 @@ def _computed(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _identity_state(identity: Any) -> Any:
+    """Azure answers user-assigned identities as a map id → {clientId, principalId}, while
+    several input types take a plain list of ids."""
+    if not isinstance(identity, dict):
+        return identity
+    assigned = identity.get("userAssignedIdentities")
+    if isinstance(assigned, list):
+        identity = {
+            **identity,
+            "userAssignedIdentities": {
+                str(i): {"clientId": ph.fake_guid(f"{i}/client"), "principalId": ph.fake_guid(str(i))}
+                for i in assigned
+            },
+        }
+    return identity
+
+
 class PlanMocks(pulumi.runtime.Mocks):
     """Deterministic stand-ins for every provider call the platform makes."""
 
@@ -106,6 +175,7 @@ class PlanMocks(pulumi.runtime.Mocks):
         if token.startswith("azure-native:"):
             resource_id = _arm_id(token, name, inputs)
             state = {**inputs, **_computed(token, name, inputs), "id": resource_id}
+            state["identity"] = _identity_state(state.get("identity"))
             state.setdefault("name", name)
             return resource_id, state
         if token.startswith("pulumi:providers:"):
@@ -114,8 +184,9 @@ class PlanMocks(pulumi.runtime.Mocks):
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return self._answer(args), None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        # Pulumi iterates the failures, so "no failures" must be an empty list, not None.
+        return self._answer(args), []
 
     def _answer(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
         token = args.token

@@ -1,0 +1,1 @@
+"""Azure resource components (network, AKS, Key Vault, APIM, Application Gateway)."""

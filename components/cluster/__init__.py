@@ -1,0 +1,1 @@
+"""In-cluster components (Istio installation, External Secrets Operator)."""
