@@ -1,0 +1,43 @@
+"""The mesh security intent (pure: pydantic only). See `models` for the exact semantics."""
+
+# `components.config` must be fully imported first: its `mesh` module builds `MeshConfig` from
+# `MeshIntent`, and importing `models` first would re-enter this package half-initialized.
+import components.config  # noqa: F401  (import order, see above)
+from components.mesh.intent.checks import ingress_namespace_for, mesh_problem
+from components.mesh.intent.models import (
+    AccessRule,
+    BreakGlassGrant,
+    Condition,
+    DenyRule,
+    DenySource,
+    DenyTarget,
+    JwtRequirement,
+    MeshIntent,
+    MtlsIntent,
+    NamespaceSettings,
+    Source,
+    Target,
+    Workload,
+    WorkloadMtls,
+    WorkloadPort,
+)
+
+__all__ = [
+    "AccessRule",
+    "BreakGlassGrant",
+    "Condition",
+    "DenyRule",
+    "DenySource",
+    "DenyTarget",
+    "JwtRequirement",
+    "MeshIntent",
+    "MtlsIntent",
+    "NamespaceSettings",
+    "Source",
+    "Target",
+    "Workload",
+    "WorkloadMtls",
+    "WorkloadPort",
+    "ingress_namespace_for",
+    "mesh_problem",
+]
