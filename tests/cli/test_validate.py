@@ -51,7 +51,8 @@ def test_problem_exits_1_with_located_line(
     out, err = capsys.readouterr()
     assert out.splitlines() == [
         f"{file}:1: AuthorizationPolicy/foo/bad: "
-        "spec.rules[0].from[0].source.serviceAccounts[0]: 'a/b/c' must be 'sa' or 'namespace/sa' [A14]"
+        "spec.rules[0].from[0].source.serviceAccounts[0]: "
+        "'a/b/c' must be 'sa' or 'namespace/sa' [A14]"
     ]
     assert "checked 1 object (0 warnings), skipped 1 other kinds" in err
 
