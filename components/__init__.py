@@ -10,17 +10,57 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from components.azure.aks import Aks, AksArgs
+    from components.azure.apim import ApiManagement, ApiManagementArgs
+    from components.azure.appgw import AppGateway, AppGatewayArgs
+    from components.azure.keyvault import KeyVault, KeyVaultArgs
+    from components.azure.network import Network, NetworkArgs
+    from components.cluster.external_secrets import ExternalSecrets, ExternalSecretsArgs
+    from components.cluster.istio import IstioMesh, IstioMeshArgs
     from components.config import PlatformConfig, parse_platform_config
     from components.platform import Platform, PlatformArgs
 
 _EXPORTS: dict[str, str] = {
+    "Aks": "components.azure.aks",
+    "AksArgs": "components.azure.aks",
+    "ApiManagement": "components.azure.apim",
+    "ApiManagementArgs": "components.azure.apim",
+    "AppGateway": "components.azure.appgw",
+    "AppGatewayArgs": "components.azure.appgw",
+    "ExternalSecrets": "components.cluster.external_secrets",
+    "ExternalSecretsArgs": "components.cluster.external_secrets",
+    "IstioMesh": "components.cluster.istio",
+    "IstioMeshArgs": "components.cluster.istio",
+    "KeyVault": "components.azure.keyvault",
+    "KeyVaultArgs": "components.azure.keyvault",
+    "Network": "components.azure.network",
+    "NetworkArgs": "components.azure.network",
     "Platform": "components.platform",
     "PlatformArgs": "components.platform",
     "PlatformConfig": "components.config",
     "parse_platform_config": "components.config",
 }
 
-__all__ = ["Platform", "PlatformArgs", "PlatformConfig", "parse_platform_config"]
+__all__ = [
+    "Aks",
+    "AksArgs",
+    "ApiManagement",
+    "ApiManagementArgs",
+    "AppGateway",
+    "AppGatewayArgs",
+    "ExternalSecrets",
+    "ExternalSecretsArgs",
+    "IstioMesh",
+    "IstioMeshArgs",
+    "KeyVault",
+    "KeyVaultArgs",
+    "Network",
+    "NetworkArgs",
+    "Platform",
+    "PlatformArgs",
+    "PlatformConfig",
+    "parse_platform_config",
+]
 
 
 def __getattr__(name: str) -> Any:

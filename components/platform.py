@@ -21,6 +21,7 @@ from components.azure.keyvault import KeyVault
 from components.azure.network import Network
 from components.cluster.external_secrets import ExternalSecrets
 from components.cluster.istio import IstioMesh
+from components.cluster.mesh_security import MeshSecurity
 from components.config import PlatformConfig
 from components.naming import azure_name, global_name
 
@@ -37,7 +38,8 @@ class PlatformArgs(TypedDict):
 def workload_namespaces(cfg: PlatformConfig) -> list[str]:
     """Namespaces that receive synced secrets and run meshed workloads (not system ones)."""
     system = {"kube-system", cfg.external_secrets.namespace, cfg.mesh.root_namespace}
-    return sorted({s.namespace for s in cfg.external_secrets.secrets} - system)
+    intent = set(cfg.mesh.namespace_names)
+    return sorted(({s.namespace for s in cfg.external_secrets.secrets} | intent) - system)
 
 
 class Platform(pulumi.ComponentResource):
@@ -67,6 +69,8 @@ class Platform(pulumi.ComponentResource):
     """Client id of the identity External Secrets reads Key Vault with."""
     mesh: IstioMesh
     """The Istio installation (root namespace, revision, gateway, CRD dependencies)."""
+    mesh_security: MeshSecurity
+    """The mesh security objects compiled from `platform.mesh`."""
 
     def __init__(
         self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
@@ -91,7 +95,6 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         rg = group.name
-        where = {"resource_group_name": rg, "location": cfg.location, "tags": tags}
 
         # --- Network and private DNS -------------------------------------------------------
         zones = [internal_zone, apim_zone(apim_name)]
@@ -102,7 +105,9 @@ class Platform(pulumi.ComponentResource):
             {
                 "config": cfg.network,
                 "base_name": base,
-                **where,  # type: ignore[typeddict-item]
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
                 "private_dns_zones": zones,
                 "a_records": {internal_zone: {ingress.hostname: ingress.internal_ip}},
                 "ingress_ip": ingress.internal_ip,
@@ -111,18 +116,27 @@ class Platform(pulumi.ComponentResource):
         )
 
         # --- Identities that read Key Vault, then the vault --------------------------------
-        appgw_identity = ManagedIdentity(
-            f"{name}-appgw-identity", {"identity_name": f"{base}-appgw", **where}, opts=child  # type: ignore[typeddict-item]
-        )
-        apim_identity = ManagedIdentity(
-            f"{name}-apim-identity", {"identity_name": f"{base}-apim", **where}, opts=child  # type: ignore[typeddict-item]
+        appgw_identity, apim_identity = (
+            ManagedIdentity(
+                f"{name}-{kind}-identity",
+                {
+                    "identity_name": f"{base}-{kind}",
+                    "resource_group_name": rg,
+                    "location": cfg.location,
+                    "tags": tags,
+                },
+                opts=child,
+            )
+            for kind in ("appgw", "apim")
         )
         vault = KeyVault(
             f"{name}-kv",
             {
                 "config": cfg.key_vault,
                 "vault_name": vault_name,
-                **where,  # type: ignore[typeddict-item]
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
                 "private_endpoint_subnet_id": network.private_endpoints_subnet_id,
                 "private_dns_zone_id": network.zone_ids.get(KEY_VAULT_ZONE, ""),
                 "secret_readers": {
@@ -142,7 +156,9 @@ class Platform(pulumi.ComponentResource):
                 "config": cfg.aks,
                 "mesh": cfg.mesh,
                 "base_name": base,
-                **where,  # type: ignore[typeddict-item]
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
                 "node_subnet_id": network.aks_nodes_subnet_id,
                 "api_server_subnet_id": network.api_server_subnet_id,
                 "key_vault_id": vault.vault_id,
@@ -162,18 +178,27 @@ class Platform(pulumi.ComponentResource):
             },
             opts=in_cluster,
         )
-        # Mesh security (PeerAuthentication / RequestAuthentication / AuthorizationPolicy)
-        # goes here: build it from `self.mesh` (root_namespace, trust_domain, revision,
-        # ingress_namespace, ingress_selector) with
-        # `pulumi.ResourceOptions(parent=self, providers=[aks.provider],
-        # depends_on=self.mesh.installation)`.
+        self.mesh_security = MeshSecurity(
+            f"{name}-mesh-security",
+            {
+                "intent": cfg.mesh,
+                "issuers": cfg.jwt_issuers,
+                "root_namespace": self.mesh.root_namespace,
+                "trust_domain": self.mesh.trust_domain,
+                "ingress_namespace": self.mesh.ingress_namespace,
+                "installation": [*self.mesh.installation, *self.mesh.namespaces.values()],
+            },
+            opts=in_cluster,
+        )
 
         secrets = ExternalSecrets(
             f"{name}-eso",
             {
                 "config": cfg.external_secrets,
                 "base_name": base,
-                **where,  # type: ignore[typeddict-item]
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
                 "oidc_issuer_url": aks.oidc_issuer_url,
                 "key_vault_id": vault.vault_id,
                 "key_vault_uri": vault.vault_uri,
@@ -191,7 +216,9 @@ class Platform(pulumi.ComponentResource):
                 "config": cfg.apim,
                 "jwt_issuers": cfg.jwt_issuers,
                 "service_name": apim_name,
-                **where,  # type: ignore[typeddict-item]
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
                 "subnet_id": network.apim_subnet_id,
                 "identity_id": apim_identity.id,
                 "identity_client_id": apim_identity.client_id,
@@ -208,7 +235,9 @@ class Platform(pulumi.ComponentResource):
             {
                 "config": cfg.app_gateway,
                 "base_name": base,
-                **where,  # type: ignore[typeddict-item]
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
                 "subnet_id": network.app_gateway_subnet_id,
                 "identity_id": appgw_identity.id,
                 "key_vault_uri": vault.vault_uri,

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import authorization, containerservice, operationalinsights
 
-from components.azure import aks_profiles as profiles
+from components.azure import aks_profiles
 from components.azure.identity import ManagedIdentity, assign_role
 from components.config.aks import AksConfig
 from components.config.mesh import MeshInstallConfig
+
+# The pure layer returns plain dicts; the SDK's input TypedDicts are narrower than mypy can
+# relate them to, and azure-native translates the snake_case keys either way.
+profiles: Any = aks_profiles
+
+
+def _addon_object_id(addon_profiles: Any, addon: str) -> str:
+    """Object id of the identity AKS created for an add-on (empty while unknown)."""
+    identity = getattr((addon_profiles or {}).get(addon), "identity", None)
+    return str(getattr(identity, "object_id", None) or "")
 
 
 class AksArgs(TypedDict):
@@ -64,7 +74,11 @@ class Aks(pulumi.ComponentResource):
     ) -> None:
         super().__init__("meshward:index:Aks", name, None, opts)
         cfg, base = args["config"], args["base_name"]
-        rg, location, tags = args["resource_group_name"], args["location"], dict(args.get("tags", {}))
+        rg, location, tags = (
+            args["resource_group_name"],
+            args["location"],
+            dict(args.get("tags", {})),
+        )
         api_subnet = args.get("api_server_subnet_id")
 
         workspace = operationalinsights.Workspace(
@@ -116,8 +130,8 @@ class Aks(pulumi.ComponentResource):
             location=location,
             dns_prefix=base,
             kubernetes_version=cfg.kubernetes_version,
-            sku={"name": "Base", "tier": cfg.sku_tier},
-            identity={"type": "UserAssigned", "user_assigned_identities": [identity.id]},
+            sku=profiles.cluster_sku(cfg),
+            identity=profiles.control_plane_identity(identity.id),
             node_resource_group=f"{base}-aks-nodes-rg",
             node_resource_group_profile={"restriction_level": "ReadOnly"},
             enable_rbac=True,
@@ -170,8 +184,7 @@ class Aks(pulumi.ComponentResource):
         if args["mesh"].plugin_ca is not None and "key_vault_id" in args:
             # The add-on reads the mesh CA through the Key Vault CSI add-on's identity.
             csi_identity = self.cluster.addon_profiles.apply(
-                lambda p: str(((p or {}).get("azureKeyvaultSecretsProvider") or {})
-                              .get("identity", {}).get("object_id", ""))
+                lambda p: _addon_object_id(p, "azureKeyvaultSecretsProvider")
             )
             assign_role(
                 f"{name}-meshca-reader",

@@ -17,6 +17,16 @@ AUTO_UPGRADE_SCHEDULE = "aksManagedAutoUpgradeSchedule"
 NODE_OS_UPGRADE_SCHEDULE = "aksManagedNodeOSUpgradeSchedule"
 
 
+def cluster_sku(cfg: AksConfig) -> dict[str, Any]:
+    """Control-plane tier (Standard carries the uptime SLA)."""
+    return {"name": "Base", "tier": cfg.sku_tier}
+
+
+def control_plane_identity(identity_id: Any) -> dict[str, Any]:
+    """A user-assigned control-plane identity, so its network roles exist before the cluster."""
+    return {"type": "UserAssigned", "user_assigned_identities": [identity_id]}
+
+
 def node_pool_profile(pool: NodePool, mode: str, subnet_id: Any) -> dict[str, Any]:
     """One agent pool: autoscaled VMSS in the node subnet, spread over zones."""
     profile: dict[str, Any] = {

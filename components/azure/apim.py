@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import apimanagement, privatedns
@@ -13,6 +13,20 @@ from components.azure.apim_policy import MESH_BACKEND_ID, jwt_policy_xml, select
 from components.azure.dns import relative_name
 from components.config.edge import ApimConfig
 from components.config.jwt import JwtIssuer
+
+
+def _identity(user_assigned_id: str) -> dict[str, Any]:
+    """System-assigned for policies, user-assigned for Key Vault reads at creation time."""
+    return {
+        "type": "SystemAssigned, UserAssigned",
+        "user_assigned_identities": {user_assigned_id: {}},
+    }
+
+
+def _secret_id(vault_uri: pulumi.Input[str], name: str) -> pulumi.Output[str]:
+    return pulumi.Output.from_input(vault_uri).apply(
+        lambda uri: settings.key_vault_secret_id(uri, name)
+    )
 
 
 class ApiManagementArgs(TypedDict):
@@ -80,15 +94,13 @@ class ApiManagement(pulumi.ComponentResource):
             publisher_email=cfg.publisher_email,
             virtual_network_type="Internal",
             virtual_network_configuration={"subnet_resource_id": args["subnet_id"]},
-            identity=pulumi.Output.from_input(args["identity_id"]).apply(
-                lambda uami: {
-                    "type": "SystemAssigned, UserAssigned",
-                    "user_assigned_identities": {uami: {}},
-                }
+            identity=cast(Any, pulumi.Output.from_input(args["identity_id"]).apply(_identity)),
+            hostname_configurations=cast(
+                Any,
+                pulumi.Output.all(args["key_vault_uri"], args["identity_client_id"]).apply(
+                    lambda v: settings.hostname_configurations(cfg, str(v[0]), str(v[1]))
+                ),
             ),
-            hostname_configurations=pulumi.Output.all(
-                args["key_vault_uri"], args["identity_client_id"]
-            ).apply(lambda v: settings.hostname_configurations(cfg, str(v[0]), str(v[1]))),
             custom_properties=settings.SECURITY_PROPERTIES,
             developer_portal_status="Enabled" if cfg.developer_portal else "Disabled",
             legacy_portal_status="Disabled",
@@ -97,7 +109,9 @@ class ApiManagement(pulumi.ComponentResource):
                 parent=self,
                 protect=args.get("protect", False),
                 # Creating an injected APIM takes 30–90 minutes; updates of its network too.
-                custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout, delete=timeout),
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=timeout, update=timeout, delete=timeout
+                ),
             ),
         )
         self.private_ip = service.private_ip_addresses.apply(lambda ips: str((ips or [""])[0]))
@@ -112,9 +126,7 @@ class ApiManagement(pulumi.ComponentResource):
                 resource_group_name=rg,
                 secret=True,
                 key_vault={
-                    "secret_identifier": pulumi.Output.from_input(args["key_vault_uri"]).apply(
-                        lambda uri, n=named.secret_name: settings.key_vault_secret_id(uri, n)
-                    ),
+                    "secret_identifier": _secret_id(args["key_vault_uri"], named.secret_name),
                     "identity_client_id": args["identity_client_id"],
                 },
                 opts=child,
@@ -168,7 +180,9 @@ class ApiManagement(pulumi.ComponentResource):
         )
         self.service_name = service.name
         self.gateway_hostname = cfg.gateway_hostname
-        self.principal_id = service.identity.apply(lambda i: str((i.principal_id if i else None) or ""))
+        self.principal_id = service.identity.apply(
+            lambda i: str((i.principal_id if i else None) or "")
+        )
         self.register_outputs(
             {
                 "service_name": self.service_name,

@@ -33,14 +33,14 @@ def _token_location(issuer: JwtIssuer) -> tuple[dict[str, str], str]:
     """
     if issuer.from_headers:
         header = issuer.from_headers[0]
-        raw = f"context.Request.Headers.GetValueOrDefault({_cs_string(header.name)}, \"\")"
+        raw = f'context.Request.Headers.GetValueOrDefault({_cs_string(header.name)}, "")'
         if header.prefix:
-            expr = f"{raw}.Replace({_cs_string(header.prefix)}, \"\")"
+            expr = f'{raw}.Replace({_cs_string(header.prefix)}, "")'
             return {"token-value": f"@({expr})"}, expr
         return {"header-name": header.name}, raw
     if issuer.from_params:
         param = issuer.from_params[0]
-        expr = f"context.Request.Url.Query.GetValueOrDefault({_cs_string(param)}, \"\")"
+        expr = f'context.Request.Url.Query.GetValueOrDefault({_cs_string(param)}, "")'
         return {"query-parameter-name": param}, expr
     raw = 'context.Request.Headers.GetValueOrDefault("Authorization", "")'
     return {"header-name": "Authorization"}, f'{raw}.Replace("Bearer ", "")'
@@ -63,9 +63,7 @@ def _validation(issuer: JwtIssuer, location: dict[str, str]) -> ET.Element:
         element.attrib.update(common)
     else:
         element = ET.Element("validate-jwt", common)
-        element.attrib.update(
-            {"require-expiration-time": "true", "require-signed-tokens": "true"}
-        )
+        element.attrib.update({"require-expiration-time": "true", "require-signed-tokens": "true"})
         ET.SubElement(element, "openid-config", {"url": openid_config_url(issuer)})
     if issuer.audiences:
         audiences = ET.SubElement(element, "audiences")
@@ -92,7 +90,9 @@ def jwt_policy_xml(issuers: Sequence[JwtIssuer], backend_id: str = MESH_BACKEND_
     otherwise = ET.SubElement(choose, "otherwise")
     response = ET.SubElement(otherwise, "return-response")
     ET.SubElement(response, "set-status", {"code": "401", "reason": "Unauthorized"})
-    header = ET.SubElement(response, "set-header", {"name": "WWW-Authenticate", "exists-action": "override"})
+    header = ET.SubElement(
+        response, "set-header", {"name": "WWW-Authenticate", "exists-action": "override"}
+    )
     ET.SubElement(header, "value").text = "Bearer"
     ET.SubElement(inbound, "set-backend-service", {"backend-id": backend_id})
     for section in ("backend", "outbound", "on-error"):

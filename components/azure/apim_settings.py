@@ -42,7 +42,9 @@ def key_vault_secret_id(vault_uri: str, name: str) -> str:
     return f"{vault_uri.rstrip('/')}/secrets/{name}"
 
 
-def hostname_configurations(cfg: ApimConfig, vault_uri: str, client_id: str) -> list[dict[str, Any]]:
+def hostname_configurations(
+    cfg: ApimConfig, vault_uri: str, client_id: str
+) -> list[dict[str, Any]]:
     """The custom gateway host name AppGW calls, with its certificate from Key Vault."""
     return [
         {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import authorization, network
@@ -21,6 +21,10 @@ _LAYOUT_KEYS = (
     "backend_http_settings_collection",
     "request_routing_rules",
 )
+
+
+def _pick(layout: pulumi.Output[dict[str, Any]], key: str) -> pulumi.Output[Any]:
+    return layout.apply(lambda d: d[key])
 
 
 class AppGatewayArgs(TypedDict):
@@ -70,9 +74,9 @@ class AppGateway(pulumi.ComponentResource):
             policy_name=f"{base}-waf",
             resource_group_name=rg,
             location=args["location"],
-            policy_settings=waf_rules.policy_settings(cfg.waf),
-            managed_rules=waf_rules.managed_rules(cfg.waf),
-            custom_rules=waf_rules.custom_rules(cfg.waf.custom_rules),
+            policy_settings=cast(Any, waf_rules.policy_settings(cfg.waf)),
+            managed_rules=cast(Any, waf_rules.managed_rules(cfg.waf)),
+            custom_rules=cast(Any, waf_rules.custom_rules(cfg.waf.custom_rules)),
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -101,7 +105,7 @@ class AppGateway(pulumi.ComponentResource):
                 str(v[3]),
             )
         )
-        parts = {key: layout.apply(lambda d, k=key: d[k]) for key in _LAYOUT_KEYS}
+        parts: dict[str, Any] = {key: _pick(layout, key) for key in _LAYOUT_KEYS}
         gateway = network.ApplicationGateway(
             f"{name}-gateway",
             application_gateway_name=gateway_name,
@@ -113,7 +117,9 @@ class AppGateway(pulumi.ComponentResource):
                 "max_capacity": cfg.max_capacity,
             },
             zones=zones,
-            identity={"type": "UserAssigned", "user_assigned_identities": [args["identity_id"]]},
+            identity=cast(
+                Any, {"type": "UserAssigned", "user_assigned_identities": [args["identity_id"]]}
+            ),
             firewall_policy={"id": policy.id},
             force_firewall_policy_association=True,
             ssl_policy={"policy_type": "Predefined", "policy_name": cfg.tls_policy},
@@ -126,7 +132,7 @@ class AppGateway(pulumi.ComponentResource):
             ],
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
-            **parts,  # type: ignore[arg-type]
+            **parts,
         )
         self.public_ip = public_ip.ip_address.apply(lambda ip: str(ip or ""))
         self.gateway_id = gateway.id

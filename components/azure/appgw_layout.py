@@ -75,7 +75,9 @@ def layout(
                 "include_query_string": True,
             }
         ],
-        "backend_address_pools": [{"name": BACKEND_POOL, "backend_addresses": [{"ip_address": apim_ip}]}],
+        "backend_address_pools": [
+            {"name": BACKEND_POOL, "backend_addresses": [{"ip_address": apim_ip}]}
+        ],
         "probes": [
             {
                 "name": PROBE,
@@ -108,7 +110,9 @@ def layout(
                 "rule_type": "Basic",
                 "http_listener": _ref(gateway, "httpListeners", HTTPS_LISTENER),
                 "backend_address_pool": _ref(gateway, "backendAddressPools", BACKEND_POOL),
-                "backend_http_settings": _ref(gateway, "backendHttpSettingsCollection", BACKEND_SETTINGS),
+                "backend_http_settings": _ref(
+                    gateway, "backendHttpSettingsCollection", BACKEND_SETTINGS
+                ),
             },
             {
                 "name": "http-redirect",

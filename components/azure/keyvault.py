@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import authorization, keyvault, network
@@ -82,7 +82,7 @@ class KeyVault(pulumi.ComponentResource):
             vault_name=args["vault_name"],
             resource_group_name=rg,
             location=args["location"],
-            properties=vault_properties(cfg, tenant_id),
+            properties=cast(Any, vault_properties(cfg, tenant_id)),
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect", False)),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_azure_native import network, privatedns
@@ -112,14 +112,14 @@ class Network(pulumi.ComponentResource):
         ids: dict[str, pulumi.Output[str]] = {}
         previous: list[pulumi.Resource] = []
         for role, subnet_name in SUBNET_NAMES.items():
-            extra: dict[str, object] = {}
+            extra: dict[str, Any] = {}
             if role in rules:
                 nsg = network.NetworkSecurityGroup(
                     f"{name}-nsg-{subnet_name.removeprefix('snet-')}",
                     network_security_group_name=f"{base}-nsg-{subnet_name.removeprefix('snet-')}",
                     resource_group_name=rg,
                     location=args["location"],
-                    security_rules=rules[role],
+                    security_rules=cast(Any, rules[role]),
                     tags=tags,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
@@ -142,7 +142,7 @@ class Network(pulumi.ComponentResource):
                 address_prefix=getattr(cfg.subnets, role),
                 default_outbound_access=False,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
-                **extra,  # type: ignore[arg-type]
+                **extra,
             )
             previous = [subnet]
             ids[role] = subnet.id

@@ -76,7 +76,9 @@ def apim_rules(subnets: Subnets) -> list[Rule]:
             ["443", "1886"],
             direction="Outbound",
         ),
-        _rule("AllowMeshGateway", 140, subnets.apim, subnets.aks_nodes, "443", direction="Outbound"),
+        _rule(
+            "AllowMeshGateway", 140, subnets.apim, subnets.aks_nodes, "443", direction="Outbound"
+        ),
         _rule(
             "AllowPrivateEndpoints",
             150,

@@ -58,8 +58,17 @@ def gateway_tls_secret(cfg: ExternalSecretsConfig, namespace: str) -> ExternalSe
 
 
 def all_secrets(cfg: ExternalSecretsConfig, gateway_namespace: str) -> list[ExternalSecretRef]:
-    """The gateway certificate plus the configured secrets, in a stable order."""
+    """The gateway certificate (and client CA), plus the configured secrets, in a stable
+    order."""
     refs = [gateway_tls_secret(cfg, gateway_namespace), *cfg.secrets]
+    if cfg.gateway_client_ca is not None:
+        refs.append(
+            ExternalSecretRef(
+                name=f"{cfg.gateway_certificate}-cacert",
+                namespace=gateway_namespace,
+                keys={"ca.crt": cfg.gateway_client_ca},
+            )
+        )
     return sorted(refs, key=lambda r: (r.namespace, r.name))
 
 
@@ -70,7 +79,11 @@ def external_secret_spec(ref: ExternalSecretRef) -> dict[str, Any]:
         "refreshInterval": ref.refresh_interval,
         "secretStoreRef": {"kind": "ClusterSecretStore", "name": STORE_NAME},
     }
-    target: dict[str, Any] = {"name": ref.name, "creationPolicy": "Owner", "deletionPolicy": "Retain"}
+    target: dict[str, Any] = {
+        "name": ref.name,
+        "creationPolicy": "Owner",
+        "deletionPolicy": "Retain",
+    }
     if ref.type == "kubernetes.io/tls":
         spec["data"] = [{"secretKey": "bundle", "remoteRef": {"key": f"secret/{ref.certificate}"}}]
         target["template"] = {

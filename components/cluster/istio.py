@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -124,7 +124,7 @@ class IstioMesh(pulumi.ComponentResource):
     def _install_helm(
         self, name: str, mesh: MeshInstallConfig, cluster: pulumi.Resource
     ) -> list[pulumi.Resource]:
-        repo = {"repo": mesh.helm.repository}
+        repo: Any = {"repo": mesh.helm.repository}
         system = k8s.core.v1.Namespace(
             f"{name}-ns-system",
             metadata={"name": mesh.root_namespace},

@@ -86,5 +86,8 @@ class ExternalSecretsConfig(ConfigModel):
     gateway_certificate: VaultObjectName = "mesh-gateway-tls"
     """Key Vault certificate synced as the internal ingress gateway's TLS secret (the server
     certificate APIM validates when it calls the mesh)."""
+    gateway_client_ca: VaultObjectName | None = None
+    """Key Vault secret with the CA of APIM's client certificate; synced as
+    `<gatewayCertificate>-cacert` (`ca.crt`) so the gateway can require mutual TLS."""
     secrets: list[ExternalSecretRef] = []
     """Secrets to sync (the ingress gateway certificate is added automatically)."""

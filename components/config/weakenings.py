@@ -6,6 +6,7 @@ never silent: every plan report and `plan.json` consumer can list them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from components.config.platform import PlatformConfig
@@ -67,6 +68,19 @@ def weakened_settings(cfg: PlatformConfig) -> list[Weakening]:
     for issuer in cfg.jwt_issuers:
         if not issuer.audiences:
             add(f"jwtIssuers[{issuer.name}].audiences", "[]", "tokens for any audience accepted")
+    _platform_weakenings(cfg, add)
     if not cfg.protect_stateful_resources:
         add("protectStatefulResources", False, "stateful resources can be destroyed")
     return out
+
+
+def _platform_weakenings(cfg: PlatformConfig, add: Callable[[str, object, str], None]) -> None:
+    """Edge and cluster choices below the baseline that the checks above do not cover."""
+    if cfg.app_gateway.waf.rule_set != "DRS_2.1":
+        add("appGateway.waf.ruleSet", cfg.app_gateway.waf.rule_set, "older managed rule set")
+    if cfg.apim.developer_portal:
+        add("apim.developerPortal", True, "developer portal served by the internal APIM")
+    if not cfg.aks.key_vault_csi:
+        add("aks.keyVaultCsi", False, "no Key Vault CSI driver (the mesh plug-in CA needs it)")
+    if cfg.key_vault.public_network_access and not cfg.key_vault.allowed_ip_ranges:
+        add("keyVault.allowedIpRanges", "[]", "public endpoint open only to trusted Azure services")

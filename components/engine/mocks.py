@@ -158,7 +158,10 @@ def _identity_state(identity: Any) -> Any:
         identity = {
             **identity,
             "userAssignedIdentities": {
-                str(i): {"clientId": ph.fake_guid(f"{i}/client"), "principalId": ph.fake_guid(str(i))}
+                str(i): {
+                    "clientId": ph.fake_guid(f"{i}/client"),
+                    "principalId": ph.fake_guid(str(i)),
+                }
                 for i in assigned
             },
         }
