@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from components.azure.network import Network, NetworkArgs
     from components.cluster.external_secrets import ExternalSecrets, ExternalSecretsArgs
     from components.cluster.istio import IstioMesh, IstioMeshArgs
+    from components.cluster.mesh_security import MeshSecurity, MeshSecurityArgs
     from components.config import PlatformConfig, parse_platform_config
     from components.platform import Platform, PlatformArgs
 
@@ -33,6 +34,8 @@ _EXPORTS: dict[str, str] = {
     "IstioMeshArgs": "components.cluster.istio",
     "KeyVault": "components.azure.keyvault",
     "KeyVaultArgs": "components.azure.keyvault",
+    "MeshSecurity": "components.cluster.mesh_security",
+    "MeshSecurityArgs": "components.cluster.mesh_security",
     "Network": "components.azure.network",
     "NetworkArgs": "components.azure.network",
     "Platform": "components.platform",
@@ -54,6 +57,8 @@ __all__ = [
     "IstioMeshArgs",
     "KeyVault",
     "KeyVaultArgs",
+    "MeshSecurity",
+    "MeshSecurityArgs",
     "Network",
     "NetworkArgs",
     "Platform",

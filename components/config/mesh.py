@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from components.config._base import ConfigModel
+from components.mesh.intent.models import MeshIntent
 
 Revision = Annotated[str, Field(pattern=r"^asm-1-[0-9]{2}$")]
 
@@ -126,3 +127,13 @@ class MeshInstallConfig(ConfigModel):
     def revision(self) -> str:
         """The revision namespaces are labelled with (`istio.io/rev`)."""
         return self.revisions[-1] if self.install == "addon" else self.helm.revision
+
+
+class MeshConfig(MeshIntent, MeshInstallConfig):
+    """The Istio installation and the mesh security intent compiled onto it."""
+
+    @property
+    def path_normalization(self) -> str:
+        """MeshConfig `pathNormalization.normalization` in effect (Istio's default is BASE)."""
+        setting = self.mesh_config.get("pathNormalization") or {}
+        return str(setting.get("normalization", "BASE")) if isinstance(setting, dict) else "BASE"

@@ -12,10 +12,11 @@ from components.config.diagnostics import problems_from_validation_error
 from components.config.edge import ApimConfig, AppGatewayConfig
 from components.config.jwt import JwtIssuer
 from components.config.keyvault import ExternalSecretsConfig, KeyVaultConfig
-from components.config.mesh import MeshInstallConfig
+from components.config.mesh import MeshConfig
 from components.config.network import NetworkConfig
 from components.config.profiles import PROFILES, Environment, deep_merge
 from components.errors import ConfigError, Problem
+from components.mesh.intent.checks import ingress_namespace_for, mesh_problem
 
 
 class PlatformConfig(ConfigModel):
@@ -34,8 +35,8 @@ class PlatformConfig(ConfigModel):
     """Virtual network and private DNS."""
     aks: AksConfig = AksConfig()
     """The AKS cluster."""
-    mesh: MeshInstallConfig = MeshInstallConfig()
-    """The Istio installation."""
+    mesh: MeshConfig = MeshConfig()
+    """The Istio installation and the mesh security intent."""
     jwt_issuers: list[JwtIssuer] = []
     """Token issuers trusted at the edge (APIM) and in the mesh (RequestAuthentication)."""
     key_vault: KeyVaultConfig = KeyVaultConfig()
@@ -76,6 +77,15 @@ class PlatformConfig(ConfigModel):
                     f"apim.jwtIssuers: unknown issuers {', '.join(unknown)} "
                     f"(known: {', '.join(names) or 'none'})"
                 )
+        problem = mesh_problem(
+            self.mesh,
+            self.jwt_issuers,
+            root_namespace=self.mesh.root_namespace,
+            ingress_namespace=ingress_namespace_for(self.mesh.install),
+            path_normalization=self.mesh.path_normalization,
+        )
+        if problem:
+            raise ValueError(problem)
         return self
 
 

@@ -68,10 +68,60 @@ def weakened_settings(cfg: PlatformConfig) -> list[Weakening]:
     for issuer in cfg.jwt_issuers:
         if not issuer.audiences:
             add(f"jwtIssuers[{issuer.name}].audiences", "[]", "tokens for any audience accepted")
+    _mesh_weakenings(cfg, add)
     _platform_weakenings(cfg, add)
     if not cfg.protect_stateful_resources:
         add("protectStatefulResources", False, "stateful resources can be destroyed")
     return out
+
+
+def _mesh_weakenings(cfg: PlatformConfig, add: Callable[[str, object, str], None]) -> None:
+    """mTLS below STRICT, default-deny or NetworkPolicies off, and every break-glass grant."""
+    mesh = cfg.mesh
+    plaintext = {"PERMISSIVE": "plaintext accepted", "DISABLE": "mTLS off (plaintext only)"}
+    if mesh.mtls.mode != "STRICT":
+        add("mesh.mtls.mode", mesh.mtls.mode, f"mesh-wide: {plaintext[mesh.mtls.mode]}")
+    for ns, mode in sorted(mesh.mtls.namespaces.items()):
+        if mode != "STRICT":
+            add(f"mesh.mtls.namespaces.{ns}", mode, f"namespace {ns}: {plaintext[mode]}")
+    for i, override in enumerate(mesh.mtls.workloads):
+        if override.mode is not None and override.mode != "STRICT":
+            add(
+                f"mesh.mtls.workloads[{i}].mode",
+                override.mode,
+                f"{override.workload}: {plaintext[override.mode]}",
+            )
+        for port, mode in sorted(override.ports.items()):
+            if mode != "STRICT":
+                add(
+                    f"mesh.mtls.workloads[{i}].ports.{port}",
+                    mode,
+                    f"{override.workload} port {port}: {plaintext[mode]}",
+                )
+    if not mesh.default_deny:
+        add("mesh.defaultDeny", False, "untargeted workloads accept every request")
+    if not mesh.network_policies:
+        add("mesh.networkPolicies", False, "no L3/L4 NetworkPolicies behind the mesh policies")
+    for ns, setting in sorted(mesh.namespaces.items()):
+        if setting.default_deny is False and mesh.default_deny:
+            add(
+                f"mesh.namespaces.{ns}.defaultDeny",
+                False,
+                f"untargeted workloads in {ns} accept every request",
+            )
+        if setting.network_policies is False and mesh.network_policies:
+            add(f"mesh.namespaces.{ns}.networkPolicies", False, f"no NetworkPolicies in {ns}")
+    for i, grant in enumerate(mesh.break_glass):
+        callers = ", ".join(
+            [*grant.from_.workloads, *grant.from_.namespaces, *grant.from_.ip_blocks]
+            + (["ingress gateway"] if grant.from_.ingress_gateway else [])
+            + ([f"jwt:{grant.from_.jwt.issuer}"] if grant.from_.jwt else [])
+        )
+        add(
+            f"mesh.breakGlass[{i}]",
+            f"{grant.name}: {callers} -> {', '.join(grant.to.workloads)} until {grant.expires}",
+            f"break-glass grant, ticket {grant.ticket}: {grant.reason}",
+        )
 
 
 def _platform_weakenings(cfg: PlatformConfig, add: Callable[[str, object, str], None]) -> None:
