@@ -127,15 +127,17 @@ class _Compiler:
 
     def peers(self, src: Source | DenySource, negate: bool = False) -> list[dict[str, Any]]:
         """One source field per kind of peer (alternatives), optionally in `not` form."""
-        principals = sorted(
-            {principal(self.td, w.namespace, w.sa) for w in map(self.wl, src.workloads)}
-        )
         namespaces = set(src.namespaces)
         if isinstance(src, Source) and src.ingress_gateway:
             namespaces.add(self.ingress)
+        # Namespaces become principal prefixes: Istio's `namespaces` field ignores the trust
+        # domain (`.*/ns/<ns>/.*`), so a peer from a foreign trust domain would match it.
+        principals = sorted(
+            {principal(self.td, w.namespace, w.sa) for w in map(self.wl, src.workloads)}
+            | {principal(self.td, ns, "*") for ns in namespaces}
+        )
         fields = {
             "principals": principals,
-            "namespaces": sorted(namespaces),
             "ipBlocks": sorted(set(src.ip_blocks)),
         }
         if negate:
