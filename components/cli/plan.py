@@ -25,17 +25,20 @@ def run(args: argparse.Namespace) -> int:
 
     from components.cli.report import print_plan_summary
     from components.config import weakened_settings
-    from components.engine.plan import plan_document, plan_files
+    from components.engine.plan import kubernetes_objects, plan_document, plan_files
     from components.engine.planner import plan_stack
     from components.engine.stackfile import find_project
     from components.engine.writer import write_tree
+    from components.mesh.access import access_files, plan_access
 
     project_dir = find_project(args.project)
     planned = plan_stack(project_dir, args.stack)
-    files = plan_files(planned.capture)
+    plan = plan_document(planned.capture)
+    access = plan_access(kubernetes_objects(plan), planned.config)
+    files = plan_files(planned.capture, access_files(access, args.stack))
     out_dir = args.out or project_dir / "out" / args.stack
     write_tree(out_dir, files)
     weak = [f"{w.path} = {w.value}: {w.why}" for w in weakened_settings(planned.config)]
     console = Console(soft_wrap=True)
-    print_plan_summary(console, plan_document(planned.capture), str(out_dir), weak, planned.notes)
+    print_plan_summary(console, plan, str(out_dir), weak, planned.notes, access)
     return 0

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
 from components.engine.plan import type_counts
+
+if TYPE_CHECKING:
+    from components.mesh.access import AccessMatrix
 
 
 def _label(resource: dict[str, Any]) -> str:
@@ -49,16 +52,33 @@ def type_table(plan: dict[str, Any]) -> Table:
     return table
 
 
+def access_table(matrix: AccessMatrix) -> Table:
+    """Allowed edges (from `access.json`), one row per caller, workload port and operation."""
+    from components.mesh.access import METHODS
+
+    table = Table(title=f"Access matrix ({matrix.probes} simulated probes)", show_lines=False)
+    for column in ("from", "to", "port", "methods", "paths"):
+        table.add_column(column, overflow="fold")
+    for e in matrix.edges:
+        methods = "any" if e.methods == METHODS else " ".join(e.methods) or "tcp"
+        paths = "any" if e.paths == ("*",) else " ".join(e.paths) or "-"
+        table.add_row(e.caller, e.to, str(e.port), methods, paths)
+    return table
+
+
 def print_plan_summary(
     console: Console,
     plan: dict[str, Any],
     out_dir: str,
     weakened: Iterable[str],
     notes: Iterable[str],
+    access: AccessMatrix | None = None,
 ) -> None:
     """Everything `meshward plan` tells the user after writing its files."""
     console.print(resource_tree(plan))
     console.print(type_table(plan))
+    if access is not None:
+        console.print(access_table(access))
     weak = list(weakened)
     if weak:
         console.print("[bold yellow]Weaker than the hardened baseline (explicit in config):[/]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -95,10 +96,15 @@ def to_yaml(obj: dict[str, Any]) -> str:
     return text
 
 
-def plan_files(capture: Capture) -> dict[str, str]:
-    """All files `meshward plan` writes, by path relative to the output directory."""
+def plan_files(capture: Capture, extra_files: Mapping[str, str] | None = None) -> dict[str, str]:
+    """All files `meshward plan` writes, by path relative to the output directory;
+    `extra_files` (e.g. `access.json`/`access.md`) are added as they are."""
     plan = plan_document(capture)
     files = {PLAN_FILE: json.dumps(plan, indent=2, sort_keys=True) + "\n"}
+    for path, text in sorted((extra_files or {}).items()):
+        if path in files or path.startswith(f"{MANIFEST_DIR}/"):
+            raise ValueError(f"extra plan file {path} collides with a generated one")
+        files[path] = text
     for obj in kubernetes_objects(plan):
         path = manifest_path(obj)
         if path in files:

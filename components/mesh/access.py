@@ -38,12 +38,16 @@ import ipaddress
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from components.config.jwt import JwtIssuer
 from components.mesh.intent.models import JwtRequirement, MeshIntent, Workload
 from components.mesh.simulation import Jwt, MeshSettings, Request, Simulator
 from components.mesh.simulation.matching import UntranslatableError, path_form
+from components.mesh.simulation.settings import PathNormalization
+
+if TYPE_CHECKING:
+    from components.config import PlatformConfig
 
 METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 """Methods probed on every HTTP port, in report order."""
@@ -608,3 +612,48 @@ def access_markdown(matrix: AccessMatrix, stack: str) -> str:
 def access_json(matrix: AccessMatrix, stack: str) -> str:
     """`access.json` text (deterministic)."""
     return json.dumps(matrix.to_dict(stack), indent=2) + "\n"
+
+
+# ---- plans ---------------------------------------------------------------------------------
+
+ISTIO_SECURITY_GROUP = "security.istio.io/"
+ACCESS_JSON = "access.json"
+ACCESS_MD = "access.md"
+
+
+def mesh_settings(cfg: PlatformConfig) -> MeshSettings:
+    """The simulator settings the platform config installs (root namespace, trust domain and
+    aliases, path normalization)."""
+    aliases = cfg.mesh.mesh_config.get("trustDomainAliases") or []
+    normalization = cfg.mesh.path_normalization
+    return MeshSettings(
+        root_namespace=cfg.mesh.root_namespace,
+        trust_domain=cfg.mesh.trust_domain,
+        trust_domain_aliases=tuple(str(a) for a in aliases) if isinstance(aliases, list) else (),
+        path_normalization=cast(
+            PathNormalization, normalization if normalization in _NORMALIZATIONS else "BASE"
+        ),
+    )
+
+
+_NORMALIZATIONS = ("NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES")
+
+
+def plan_access(objects: Iterable[Mapping[str, Any]], cfg: PlatformConfig) -> AccessMatrix:
+    """The access matrix of a rendered plan: `objects` are every Kubernetes object the plan
+    declares; only the `security.istio.io` ones are simulated, against `cfg.mesh`'s workloads."""
+    from components.mesh.intent.checks import ingress_namespace_for
+
+    security = [o for o in objects if str(o.get("apiVersion", "")).startswith(ISTIO_SECURITY_GROUP)]
+    return access_matrix(
+        security,
+        cfg.mesh,
+        cfg.jwt_issuers,
+        mesh_settings(cfg),
+        ingress_namespace=ingress_namespace_for(cfg.mesh.install),
+    )
+
+
+def access_files(matrix: AccessMatrix, stack: str) -> dict[str, str]:
+    """`access.json` and `access.md` by file name."""
+    return {ACCESS_JSON: access_json(matrix, stack), ACCESS_MD: access_markdown(matrix, stack)}
