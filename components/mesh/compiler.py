@@ -23,8 +23,10 @@ Forms chosen for Istio's pitfalls (SEMANTICS.md §4, MESH-TOOLING.md §5):
 * ALLOW rules carry only positive fields, always list the workload ports they cover (so
   undeclared ports stay closed), and never carry HTTP-only fields on TCP ports (§4.6: such a
   rule would never match; the intent refuses it).
-* DENY rules exempt callers with negative fields (`notPrincipals`, `notNamespaces`,
-  `notIpBlocks`: a plaintext caller is never exempt), always scope methods/paths to the
+* Namespaces (and the ingress gateway) are written as principal prefixes
+  `<td>/ns/<ns>/sa/*`, not `namespaces`, which would ignore the trust domain.
+* DENY rules exempt callers with negative fields (`notPrincipals`, `notIpBlocks`: a plaintext
+  caller is never exempt), always scope methods/paths to the
   workload's HTTP ports (no TCP over-deny, no A27 warning), and turn every path into a prefix
   (`/admin` → `/admin*`), which with MERGE_SLASHES normalization (checked in the config)
   also covers `//admin`, `/admin/`, `/admin%2F…`.

@@ -6,7 +6,9 @@ words "caller", "workload" and "port" below always mean Istio's view of them):
 * **Identity.** A workload `ns/name` runs as service account `serviceAccount` and its mTLS
   principal is `<trustDomain>/ns/<ns>/sa/<serviceAccount>`. A *peer* is identified only over
   Istio mTLS; a plaintext caller (possible on PERMISSIVE/DISABLE ports) has no identity and
-  never matches `workloads`, `namespaces` or `ingressGateway`, only `ipBlocks`.
+  never matches `workloads`, `namespaces` or `ingressGateway`, only `ipBlocks`. Namespaces are
+  bound to the mesh trust domain (principal prefix `<td>/ns/<ns>/sa/`), so a peer from a
+  foreign trust domain never matches them.
 * **Access rules** (`access`, and `breakGlass` grants, which behave the same) allow a request
   when *all* of these hold: the caller matches `from` (one of `from.workloads`, one of
   `from.namespaces`, the ingress gateway namespace if `from.ingressGateway`, or a source IP in
@@ -210,9 +212,10 @@ class Source(ConfigModel):
     workloads: list[WorkloadRef] = []
     """Calling workloads (mTLS principal `<td>/ns/<ns>/sa/<sa>`)."""
     namespaces: list[DnsLabel] = []
-    """Any mTLS workload in these namespaces."""
+    """Any mTLS workload of the mesh's trust domain in these namespaces."""
     ingress_gateway: bool = False
-    """Any mTLS workload in the mesh's ingress gateway namespace (traffic from APIM)."""
+    """Any mTLS workload of the mesh's trust domain in the ingress gateway namespace (traffic
+    from APIM)."""
     ip_blocks: list[Cidr] = []
     """Source IPs or CIDRs (the direct peer; plaintext callers included)."""
     jwt: JwtRequirement | None = None
@@ -293,7 +296,7 @@ class DenySource(ConfigModel):
     workloads: list[WorkloadRef] = []
     """Calling workloads (by mTLS principal)."""
     namespaces: list[DnsLabel] = []
-    """Any mTLS workload in these namespaces."""
+    """Any mTLS workload of the mesh's trust domain in these namespaces."""
     ip_blocks: list[Cidr] = []
     """Source IPs or CIDRs."""
 
