@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.errors import ConfigError
 from components.mesh.compiler import BREAK_GLASS_ANNOTATION, INTENT_ANNOTATION, principal
 from components.mesh.simulation import MeshSettings, Request, simulate
 from tests.mesh.intent_support import BASE_MESH, ISSUER, by_key, compiled, config
@@ -279,8 +280,8 @@ def test_extra_objects_are_added_labelled_and_collisions_refused() -> None:
     assert extra["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "meshward"
     assert extra["metadata"]["annotations"][INTENT_ANNOTATION] == "extraObjects[0]"
     clash = {**raw, "metadata": {"name": "allow-nothing", "namespace": "web"}}
-    with pytest.raises(ValueError, match=r"extraObjects\[0\].metadata.name"):
-        compiled(config(mesh_with(extraObjects=[clash])))
+    with pytest.raises(ConfigError, match=r"platform.mesh.extraObjects\[0\].metadata.name"):
+        config(mesh_with(extraObjects=[clash]))
 
 
 # ---- what the compiled objects decide (offline simulator) ----------------------------------

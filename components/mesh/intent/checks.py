@@ -100,4 +100,17 @@ def mesh_problem(
                     f"{ref}, where {path_j} ({jwt_rule.name}) requires a token from the same "
                     "callers; add jwt here, or separate the callers or ports"
                 )
+    if intent.extra_objects:
+        from components.mesh.compiler import compile_mesh
+
+        try:  # object names do not depend on the trust domain
+            compile_mesh(
+                intent,
+                issuers,
+                root_namespace=root_namespace,
+                trust_domain="cluster.local",
+                ingress_namespace=ingress_namespace,
+            )
+        except ValueError as exc:  # a raw object collides with a compiled one
+            return f"mesh.{exc}"
     return None
