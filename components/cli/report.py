@@ -54,14 +54,14 @@ def type_table(plan: dict[str, Any]) -> Table:
 
 def access_table(matrix: AccessMatrix) -> Table:
     """Allowed edges (from `access.json`), one row per caller, workload port and operation."""
-    from components.mesh.access import METHODS
+    from components.mesh.access import METHODS, paths_text
 
     table = Table(title=f"Access matrix ({matrix.probes} simulated probes)", show_lines=False)
     for column in ("from", "to", "port", "methods", "paths"):
         table.add_column(column, overflow="fold")
     for e in matrix.edges:
         methods = "any" if e.methods == METHODS else " ".join(e.methods) or "tcp"
-        paths = "any" if e.paths == ("*",) else " ".join(e.paths) or "-"
+        paths = paths_text(e) if e.paths else "-"
         table.add_row(e.caller, e.to, str(e.port), methods, paths)
     return table
 

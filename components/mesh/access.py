@@ -54,6 +54,7 @@ METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OP
 NEUTRAL_PATH = "/meshward-probe"
 """A path no policy is expected to name: it stands for "any other path" (label `*`)."""
 ANY = "*"
+"""The path label of paths no rendered pattern names; `paths: ["*"]` means any path."""
 PLAINTEXT_IP = "198.51.100.7"
 """Source address of the `plaintext` caller (TEST-NET-2, never a pod address)."""
 FOREIGN_TRUST_DOMAIN = "evil.example"
@@ -144,11 +145,13 @@ class Edge:
     methods: tuple[str, ...] = ()
     """Allowed methods (empty for TCP)."""
     paths: tuple[str, ...] = ()
-    """Path labels (`*` alone: any path; empty for TCP)."""
+    """Path labels (`*`: any path; empty for TCP)."""
+    except_paths: tuple[str, ...] = ()
+    """With `paths: ["*"]`: labels where these methods are not allowed."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {
+        out: dict[str, Any] = {
             "from": self.caller,
             "to": self.to,
             "port": self.port,
@@ -156,6 +159,9 @@ class Edge:
             "methods": list(self.methods),
             "paths": list(self.paths),
         }
+        if self.except_paths:
+            out["exceptPaths"] = list(self.except_paths)
+        return out
 
 
 @dataclass(frozen=True)
@@ -447,8 +453,8 @@ def path_label(path: str, patterns: Sequence[str]) -> str:
 
 def _summarise(
     allowed: Mapping[str, frozenset[str]], patterns: Sequence[str]
-) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """(methods, path labels) rows from the allowed methods per probe path."""
+) -> list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+    """(methods, path labels, excepted labels) rows from the allowed methods per probe path."""
     by_label: dict[str, list[str]] = {}
     for path in allowed:
         by_label.setdefault(path_label(path, patterns), []).append(path)
@@ -463,11 +469,18 @@ def _summarise(
     for label, methods in methods_of.items():
         if methods:
             groups.setdefault(methods, []).append(label)
-    rows: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    rows: list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = []
     for methods, labels in groups.items():
         ordered = tuple(m for m in METHODS if m in methods)
-        covers_all = len(labels) == len(methods_of)
-        rows.append((ordered, (ANY,) if covers_all else tuple(sorted(labels))))
+        # `*` stands for paths no pattern names; listed beside others it means "any path but
+        # the patterns that do not allow these methods".
+        excepted: tuple[str, ...] = ()
+        if ANY in labels:
+            excepted = tuple(
+                sorted(lb for lb, ms in methods_of.items() if lb not in labels and methods - ms)
+            )
+        shown = (ANY,) if ANY in labels else tuple(sorted(labels))
+        rows.append((ordered, shown, excepted))
     return sorted(rows, key=lambda r: (r[1], [METHODS.index(m) for m in r[0]]))
 
 
@@ -536,9 +549,17 @@ def access_matrix(
                             first_reason = first_reason or decision.reason
                 if any(allowed.values()):
                     frozen = {p: frozenset(m) for p, m in allowed.items()}
-                    for methods, labels in _summarise(frozen, patterns):
+                    for methods, labels, excepted in _summarise(frozen, patterns):
                         edges.append(
-                            Edge(caller.id, w.ref, port.port, port.protocol, methods, labels)
+                            Edge(
+                                caller.id,
+                                w.ref,
+                                port.port,
+                                port.protocol,
+                                methods,
+                                labels,
+                                excepted,
+                            )
                         )
                 else:
                     refused.append(
@@ -563,8 +584,16 @@ def _ops(edge: Edge) -> str:
     if edge.protocol == "tcp":
         return "tcp"
     methods = "any method" if edge.methods == METHODS else " ".join(edge.methods)
-    paths = "any path" if edge.paths == (ANY,) else " ".join(edge.paths)
-    return f"{methods} {paths}"
+    return f"{methods} {paths_text(edge)}"
+
+
+def paths_text(edge: Edge) -> str:
+    """The paths of an edge for humans (`any path`, `any path except …`, or the patterns)."""
+    if edge.paths != (ANY,):
+        return " ".join(edge.paths)
+    if edge.except_paths:
+        return "any path except " + " ".join(edge.except_paths)
+    return "any path"
 
 
 def _node(name: str) -> str:
@@ -585,7 +614,7 @@ def access_markdown(matrix: AccessMatrix, stack: str) -> str:
     ]
     for e in matrix.edges:
         methods = " ".join(e.methods) if e.methods else "—"
-        paths = " ".join(f"`{p}`" for p in e.paths) if e.paths else "— (tcp)"
+        paths = f"`{paths_text(e)}`" if e.paths else "— (tcp)"
         lines.append(f"| `{e.caller}` | `{e.to}` | {e.port} | {methods} | {paths} |")
     lines += ["", "```mermaid", "flowchart LR"]
     names = sorted({e.caller for e in matrix.edges} | {e.to for e in matrix.edges})
