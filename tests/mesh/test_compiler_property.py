@@ -10,11 +10,11 @@ tokens with random subjects and claims; random methods, paths, declared and unde
 are decided by the simulator over the compiled objects and by `Oracle`, written from the intent
 docstring only. They must agree on every request.
 
-Settings: the `meshward-proof` hypothesis profile below — 300 examples of up to 24 requests,
-`derandomize=True` (the same examples on every run, so CI is reproducible; change the seed by
-editing the profile, not by re-running), no deadline, `too_slow`/`filter_too_much` health
-checks off (compiling runs the admission checks). About 20 s on one core. Shrunk
-counterexamples live in `test_compiler_counterexamples.py`.
+Settings: the `meshward-proof` hypothesis profile below — 600 intents of 10–30 requests each,
+`derandomize=True` (the same examples on every run, so CI is reproducible; explore other
+examples by running with another profile, never by relying on luck in CI), `deadline=None`,
+`database=None`, `too_slow`/`filter_too_much` health checks off (compiling runs the admission
+checks). About 15 s on one core. Shrunk counterexamples live in `test_compiler_counterexamples.py`.
 """
 
 from __future__ import annotations
