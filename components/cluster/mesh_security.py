@@ -30,7 +30,8 @@ class MeshSecurityArgs(TypedDict):
     ingress_namespace: str
     """Namespace of the ingress gateways (`from.ingressGateway`)."""
     installation: NotRequired[Sequence[pulumi.Resource]]
-    """Resources that install Istio's CRDs and istiod; every object depends on them."""
+    """Resources that install Istio's CRDs, istiod and the workload namespaces; every object
+    depends on them."""
 
 
 def _meta(obj: dict[str, Any]) -> ObjectMetaArgs:
@@ -65,6 +66,7 @@ class MeshSecurity(pulumi.ComponentResource):
         network_policies = compile_network_policies(
             args["intent"], ingress_namespace=args["ingress_namespace"]
         )
+        # Namespaces and Istio's CRDs come from the installation; nothing here may race them.
         child = pulumi.ResourceOptions(parent=self, depends_on=installation)
         for obj in istio_objects:
             meta = obj["metadata"]
@@ -82,7 +84,7 @@ class MeshSecurity(pulumi.ComponentResource):
                 f"{name}-{meta['namespace']}-networkpolicy-{meta['name']}",
                 metadata=_meta(obj),
                 spec=obj["spec"],
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=child,
             )
         self.object_count = pulumi.Output.from_input(len(istio_objects) + len(network_policies))
         self.register_outputs({"object_count": self.object_count})

@@ -30,6 +30,18 @@ def test_istio_objects_depend_on_the_installation(dev_plan: dict[str, Any]) -> N
         assert cluster["urn"] in policy["dependencies"]
 
 
+def test_network_policies_wait_for_their_namespaces(dev_plan: dict[str, Any]) -> None:
+    namespaces = {
+        r["inputs"]["metadata"]["name"]: r["urn"]
+        for r in resources_of(dev_plan, "kubernetes:core/v1:Namespace")
+    }
+    policies = resources_of(dev_plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    assert policies
+    for policy in policies:
+        namespace = policy["inputs"]["metadata"]["namespace"]
+        assert namespaces[namespace] in policy["dependencies"], namespace
+
+
 def test_manifests_are_written_per_namespace(dev_files: dict[str, str]) -> None:
     doc = yaml.safe_load(
         dev_files["manifests/payments/AuthorizationPolicy-payment-service-deny.yaml"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
-from simulator_support import JWT_RULE, NS, ap, decide, pa, ra, request, tcp, token
+from tests.mesh.simulator_support import JWT_RULE, NS, ap, decide, pa, ra, request, tcp, token
 
 from components.mesh.simulation import MeshSettings, Request, Simulator
 

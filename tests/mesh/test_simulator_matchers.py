@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from simulator_support import (
+from tests.mesh.simulator_support import (
     JWT_RULE,
     ORDERS,
     allowed_by,
