@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from tests.mesh.simulator_support import ISSUER, JWT_RULE, NS, ORDERS, decide, pa, ra, request, tcp, token
+from tests.mesh.simulator_support import (
+    ISSUER,
+    JWT_RULE,
+    NS,
+    ORDERS,
+    decide,
+    pa,
+    ra,
+    request,
+    tcp,
+    token,
+)
 
 PLAINTEXT = request(source={"principal": None, "ip": "10.0.1.5"})
 WORKLOAD = {"matchLabels": {"app": "payment-service"}}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from components.mesh.simulation.matching import normalize_path, string_form
 from tests.mesh.simulator_support import (
     JWT_RULE,
     ORDERS,
@@ -16,8 +18,6 @@ from tests.mesh.simulator_support import (
     token,
     when,
 )
-
-from components.mesh.simulation.matching import normalize_path, string_form
 
 # --- string forms --------------------------------------------------------------------------
 
