@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STACK  ?= dev
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup plan plan-prod test lint typecheck check docs clean
+.PHONY: setup plan plan-prod test lint typecheck check docs bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ check: lint typecheck test ## Everything CI runs
 
 docs: $(STAMP) ## Regenerate the configuration reference inside README.md
 	$(BIN)/python -m components.config.reference README.md
+
+bench: $(STAMP) ## Measure plan, compile, validate, simulate and access-matrix speed
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

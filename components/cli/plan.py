@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = args.out or project_dir / "out" / args.stack
     write_tree(out_dir, files)
     weak = [f"{w.path} = {w.value}: {w.why}" for w in weakened_settings(planned.config)]
-    console = Console(soft_wrap=True)
+    # Pipes and CI logs get a wide fixed width instead of rich's 80-column fallback.
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     print_plan_summary(console, plan, str(out_dir), weak, planned.notes, access)
     return 0
