@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,9 @@ def timed(label: str, fn: Callable[[], Any], repeat: int = 5, per: int = 1, unit
 def main() -> None:
     """Print the figures."""
     for stack in ("dev", "prod"):
-        planned = timed(f"plan {stack} (mock-engine run)", lambda s=stack: plan_stack(ROOT, s))
+        planned = timed(f"plan {stack} (mock-engine run)", partial(plan_stack, ROOT, stack))
         files = timed(
-            f"plan {stack} (render plan.json + manifests)", lambda p=planned: plan_files(p.capture)
+            f"plan {stack} (render plan.json + manifests)", partial(plan_files, planned.capture)
         )
         print(
             f"plan {stack}: {len(plan_document(planned.capture)['resources'])} resources, "
