@@ -10,6 +10,7 @@ from components.config import PlatformConfig, parse_platform_config
 from components.engine.harness import Capture, run_program
 from components.engine.placeholders import SECRET_PLACEHOLDER
 from components.engine.stackfile import load_stack_file
+from components.errors import ConfigError, Problem
 
 PLATFORM_KEY = "platform"
 
@@ -35,7 +36,10 @@ def plan_config(
     placeholders, since nothing can decrypt them offline."""
     # Validating first raises the same error the program would, and names the secret keys the
     # program will ask for through `keyVault.seedSecrets`.
-    cfg = parse_platform_config(config.get(f"{project}:{PLATFORM_KEY}"), root=PLATFORM_KEY)
+    key = f"{project}:{PLATFORM_KEY}"
+    if key not in config:
+        raise ConfigError([Problem(key, f"missing: the stack config must set `{key}`")])
+    cfg = parse_platform_config(config[key], root=PLATFORM_KEY)
     values = dict(config)
     secret_keys = set(encrypted_keys)
     notes = [f"{key} is encrypted; planned with a placeholder" for key in sorted(secret_keys)]

@@ -35,6 +35,10 @@ def find_project(start: Path) -> Path:
 def _read_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        raise UserInputError([Problem(where, f"not valid YAML: {exc.problem}")]) from None
     except yaml.YAMLError as exc:
         raise UserInputError([Problem(path.name, f"not valid YAML: {exc}")]) from None
 

@@ -101,3 +101,21 @@ def test_existing_output_survives_a_failed_plan(project: Path) -> None:
     stack.write_text(stack.read_text().replace("environment: dev", "environment: qa"))
     assert main(["plan", "--project", str(project)]) == 2
     assert (project / "out" / "dev" / "plan.json").is_file()
+
+
+def test_unparsable_stack_file_is_one_line_with_position(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "Pulumi.dev.yaml").write_text("config:\n  meshward:platform: [1\n")
+    assert main(["plan", "--project", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Pulumi.dev.yaml:3:1: not valid YAML:")
+    assert err.count("\n") == 1
+
+
+def test_stack_without_platform_key_names_the_key(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "Pulumi.dev.yaml").write_text("config:\n  azure-native:location: westeurope\n")
+    assert main(["plan", "--project", str(project)]) == 2
+    assert capsys.readouterr().err.startswith("meshward:platform: missing")
