@@ -85,6 +85,9 @@ def istiod_values(mesh: MeshInstallConfig) -> dict[str, Any]:
         "meshConfig": mesh_config(mesh),
         "pilot": {"autoscaleMin": 2, "replicaCount": 2},
         "global": {"istioNamespace": mesh.root_namespace},
+        # The istiod chart renders its own `istio-validator-*` webhook; like `base`, it must
+        # render `Fail` or each server-side apply fights istiod over `failurePolicy`.
+        "base": {"validationFailurePolicy": "Fail"},
     }
     if mesh.helm.revision:
         values["revision"] = mesh.helm.revision

@@ -36,6 +36,15 @@ def test_helm_gateway_is_an_internal_load_balancer_on_the_static_ip() -> None:
     assert annotations[v.ILB_IP_ANNOTATION] == "10.40.15.250"
 
 
+def test_both_charts_render_fail_closed_validation_webhooks() -> None:
+    # Pulumi renders charts and applies them server-side; base and istiod each render a
+    # validating webhook, so both need `base.validationFailurePolicy: Fail` (istio/istio PR
+    # #59367/#59488; "supported by the base and istiod charts", istio/istio PR #61633).
+    mesh = MeshInstallConfig(install="helm")
+    assert v.base_values(mesh)["base"] == {"validationFailurePolicy": "Fail"}
+    assert v.istiod_values(mesh)["base"] == {"validationFailurePolicy": "Fail"}
+
+
 def test_dev_installs_the_addon_with_shared_meshconfig(dev_plan: dict[str, Any]) -> None:
     cluster = one(dev_plan, CLUSTER)
     assert cluster["inputs"]["serviceMeshProfile"]["mode"] == "Istio"
