@@ -116,7 +116,7 @@ class IstioMesh(pulumi.ComponentResource):
             metadata={
                 "name": values.ADDON_INTERNAL_GATEWAY_SERVICE,
                 "namespace": values.ADDON_INGRESS_NAMESPACE,
-                "annotations": values.gateway_service_annotations(mesh, internal=True),
+                "annotations": values.addon_gateway_service_annotations(mesh),
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.installation),
         )

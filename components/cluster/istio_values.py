@@ -70,6 +70,14 @@ def gateway_service_annotations(mesh: MeshInstallConfig, *, internal: bool) -> d
     return {ILB_INTERNAL_ANNOTATION: "true", ILB_IP_ANNOTATION: mesh.ingress.internal_ip}
 
 
+def addon_gateway_service_annotations(mesh: MeshInstallConfig) -> dict[str, str]:
+    """Annotations patched onto the add-on's internal gateway Service: only the static IP. The
+    add-on already makes that Service an internal load balancer, and
+    `azure-load-balancer-internal` is not on its allow-list of customisable annotations
+    (MicrosoftDocs/azure-aks-docs articles/aks/istio-deploy-ingress.md, "Annotations")."""
+    return {ILB_IP_ANNOTATION: mesh.ingress.internal_ip}
+
+
 def base_values(mesh: MeshInstallConfig) -> dict[str, Any]:
     """Values of the `base` chart (CRDs). `Fail` keeps server-side apply from fighting istiod
     over the webhook's failure policy."""

@@ -36,6 +36,18 @@ def test_helm_gateway_is_an_internal_load_balancer_on_the_static_ip() -> None:
     assert annotations[v.ILB_IP_ANNOTATION] == "10.40.15.250"
 
 
+def test_addon_gateway_patch_sets_only_allow_listed_annotations(dev_plan: dict[str, Any]) -> None:
+    # The add-on lets users add `azure-load-balancer-ipv4` (static IP) to its gateway Service but
+    # `azure-load-balancer-internal` is not on the allow-list (the Service is already internal):
+    # MicrosoftDocs/azure-aks-docs articles/aks/istio-deploy-ingress.md, "Annotations".
+    assert v.addon_gateway_service_annotations(MeshInstallConfig()) == {
+        v.ILB_IP_ANNOTATION: "10.40.15.250"
+    }
+    (patch,) = resources_of(dev_plan, "kubernetes:core/v1:ServicePatch")
+    assert patch["inputs"]["metadata"]["name"] == "aks-istio-ingressgateway-internal"
+    assert patch["inputs"]["metadata"]["annotations"] == {v.ILB_IP_ANNOTATION: "10.40.15.250"}
+
+
 def test_both_charts_render_fail_closed_validation_webhooks() -> None:
     # Pulumi renders charts and applies them server-side; base and istiod each render a
     # validating webhook, so both need `base.validationFailurePolicy: Fail` (istio/istio PR
