@@ -7,6 +7,10 @@ from typing import Any
 from components.config.edge import ApimConfig
 
 _GATEWAY = "Microsoft.WindowsAzure.ApiManagement.Gateway.Security"
+HTTP2_PROPERTY = "Microsoft.WindowsAzure.ApiManagement.Gateway.Protocols.Server.Http2"
+"""Turns on HTTP/2 for clients; unlike the TLS settings it is *not* under `...Gateway.Security`
+(`customProperties` reference in the ARM spec, mirrored by pulumi-azure-native's
+`apimanagement.ApiManagementService` docstring)."""
 
 #: Only TLS 1.2+ and AEAD ciphers with forward secrecy, front and back.
 SECURITY_PROPERTIES: dict[str, str] = {
@@ -27,7 +31,7 @@ SECURITY_PROPERTIES: dict[str, str] = {
     f"{_GATEWAY}.Ciphers.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA": "False",
     f"{_GATEWAY}.Ciphers.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA": "False",
     f"{_GATEWAY}.Ciphers.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA": "False",
-    f"{_GATEWAY}.Protocols.Server.Http2": "True",
+    HTTP2_PROPERTY: "True",
 }
 
 #: Host names of an internal APIM in its `<name>.azure-api.net` private zone.
