@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from components.config._base import ConfigModel
 
@@ -61,3 +61,11 @@ class JwtIssuer(ConfigModel):
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError(f"{value!r} must be an https URL with a host")
         return value
+
+    @model_validator(mode="after")
+    def _entra_needs_audiences(self) -> JwtIssuer:
+        # APIM's validate-azure-ad-token must name audiences (or client apps); an Entra token
+        # for any audience in the tenant would otherwise pass the edge.
+        if self.entra_tenant_id is not None and not self.audiences:
+            raise ValueError("audiences: required for Entra ID issuers (entraTenantId is set)")
+        return self

@@ -155,3 +155,15 @@ def test_config_is_frozen() -> None:
     cfg = parse_platform_config(minimal())
     with pytest.raises(Exception, match="frozen"):
         cfg.location = "northeurope"  # type: ignore[misc]
+
+
+def test_entra_issuer_without_audiences_is_refused() -> None:
+    issuer = {
+        "name": "entra",
+        "issuer": "https://login.microsoftonline.com/t/v2.0",
+        "jwksUri": "https://login.microsoftonline.com/t/discovery/v2.0/keys",
+        "entraTenantId": "00000000-0000-0000-0000-000000000001",
+    }
+    assert error_lines(minimal(jwtIssuers=[issuer])) == [
+        "platform.jwtIssuers[0].audiences: required for Entra ID issuers (entraTenantId is set)"
+    ]
