@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
+from components.config._base import ConfigModel
 
 #: Validation-context key set when a model is decoded from a manifest (YAML/JSON) rather than
 #: built in Python. It changes one thing: istiod's "must not be empty" checks on `from`/`to`
@@ -11,22 +10,13 @@ from pydantic.alias_generators import to_camel
 DECODED = "meshward.decoded"
 
 
-class IstioModel(BaseModel):
+class IstioModel(ConfigModel):
     """A piece of an Istio security object.
 
     Python attributes are snake_case, manifest keys are the CRD's camelCase. Unknown keys are
     rejected because `kubectl apply` (strict field validation) rejects them (rule C16); the
     loader turns that into a located problem rather than an exception. Every optional field
     defaults to `None` meaning *absent*, so that `has()`-style CRD rules (C2, C12) and
-    round-tripping can tell "absent" from "empty".
+    round-tripping can tell "absent" from "empty". Strictness and key convention are the
+    stack config's (`ConfigModel`), so both layers read and fail the same way.
     """
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        use_attribute_docstrings=True,
-    )
