@@ -67,6 +67,17 @@ _NAME_INPUTS = (
 )
 
 
+def _own_name(token: str, name: str, inputs: dict[str, Any]) -> str:
+    """The Azure name a top-level resource gets: its explicit `<x>Name` input, as in Azure."""
+    _, module, kind = token.split(":", 2)
+    if module == "resources" and kind == "ResourceGroup":
+        return str(inputs.get("resourceGroupName") or name)
+    default = f"Microsoft.{module.title()}/{kind[0].lower()}{kind[1:]}s"
+    if _ARM_TYPES.get(f"{module}:{kind}", default).count("/") != 1:
+        return name
+    return next((str(inputs[k]) for k in _NAME_INPUTS if inputs.get(k)), name)
+
+
 def _arm_id(token: str, name: str, inputs: dict[str, Any]) -> str:
     _, module, kind = token.split(":", 2)
     subscription = f"/subscriptions/{ph.SUBSCRIPTION_ID}"
@@ -81,9 +92,8 @@ def _arm_id(token: str, name: str, inputs: dict[str, Any]) -> str:
             f"{subscription}/resourceGroups/{group}/providers/Microsoft.Network/"
             f"virtualNetworks/{vnet}/subnets/{subnet}"
         )
-    if segment.count("/") == 1:
-        name = next((str(inputs[k]) for k in _NAME_INPUTS if inputs.get(k)), name)
-    return f"{subscription}/resourceGroups/{group}/providers/{segment}/{name}"
+    own = _own_name(token, name, inputs)
+    return f"{subscription}/resourceGroups/{group}/providers/{segment}/{own}"
 
 
 def _computed(token: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +189,7 @@ class PlanMocks(pulumi.runtime.Mocks):
             resource_id = _arm_id(token, name, inputs)
             state = {**inputs, **_computed(token, name, inputs), "id": resource_id}
             state["identity"] = _identity_state(state.get("identity"))
-            state.setdefault("name", name)
+            state.setdefault("name", _own_name(token, name, inputs))
             return resource_id, state
         if token.startswith("pulumi:providers:"):
             return f"{name}-provider-id", inputs

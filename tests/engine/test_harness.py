@@ -66,3 +66,11 @@ def test_prod_marks_stateful_resources_protected(prod_plan: dict[str, Any]) -> N
 def test_program_file_is_the_pulumi_entry_point() -> None:
     # `pulumi up` runs Pulumi.yaml's program: the project root's __main__.py.
     assert (ROOT / "__main__.py").read_text().count("Platform(") == 1
+
+
+def test_mocked_names_are_the_explicit_azure_names(dev_plan: dict[str, Any]) -> None:
+    # Azure reports a resource's own name, not Pulumi's logical name; children read it.
+    (vault,) = resources_of(dev_plan, "azure-native:keyvault:Vault")
+    secrets = resources_of(dev_plan, "azure-native:keyvault:Secret")
+    assert secrets
+    assert {s["inputs"]["vaultName"] for s in secrets} == {vault["inputs"]["vaultName"]}
