@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from components.engine.plan import kubernetes_objects, plan_document, plan_files
-from components.engine.planner import plan_stack
+from components.engine.plan import kubernetes_objects, plan_document
+from components.engine.planner import plan_stack, render_stack
 from components.mesh.access import mesh_settings, plan_access
 from components.mesh.compiler import compile_mesh
 from components.mesh.istio import validate_document
@@ -42,12 +42,12 @@ def main() -> None:
     """Print the figures."""
     for stack in ("dev", "prod"):
         planned = timed(f"plan {stack} (mock-engine run)", partial(plan_stack, ROOT, stack))
-        files = timed(
-            f"plan {stack} (render plan.json + manifests)", partial(plan_files, planned.capture)
+        rendered = timed(
+            f"plan {stack} (render files and access matrix)", partial(render_stack, planned)
         )
         print(
-            f"plan {stack}: {len(plan_document(planned.capture)['resources'])} resources, "
-            f"{len(files)} files"
+            f"plan {stack}: {len(rendered.plan['resources'])} resources, "
+            f"{len(rendered.files)} files"
         )
 
     planned = plan_stack(ROOT, "dev")

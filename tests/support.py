@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from components.engine.plan import plan_document, plan_files
-from components.engine.planner import plan_config, plan_stack
+from components.engine.plan import plan_document
+from components.engine.planner import plan_config, plan_stack, render_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -35,7 +35,7 @@ def render_platform(
 
 def stack_files(stack: str) -> dict[str, str]:
     """Every file `meshward plan --stack <stack>` writes, by relative path."""
-    return plan_files(plan_stack(ROOT, stack).capture)
+    return render_stack(plan_stack(ROOT, stack)).files
 
 
 def resources_of(plan: dict[str, Any], type_: str) -> list[dict[str, Any]]:

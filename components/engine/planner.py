@@ -9,8 +9,10 @@ from typing import Any
 from components.config import PlatformConfig, parse_platform_config
 from components.engine.harness import Capture, run_program
 from components.engine.placeholders import SECRET_PLACEHOLDER
+from components.engine.plan import kubernetes_objects, plan_document, plan_files
 from components.engine.stackfile import load_stack_file
 from components.errors import ConfigError, Problem
+from components.mesh.access import AccessMatrix, access_files, plan_access
 
 PLATFORM_KEY = "platform"
 
@@ -61,3 +63,24 @@ def plan_stack(project_dir: Path, stack: str) -> PlannedStack:
     """Plan `Pulumi.<stack>.yaml` of the project in `project_dir`."""
     sf = load_stack_file(project_dir, stack)
     return plan_config(sf.program, sf.project, sf.stack, sf.config, sf.encrypted_keys)
+
+
+@dataclass(frozen=True)
+class RenderedStack:
+    """Everything `meshward plan` writes and reports for one planned stack."""
+
+    planned: PlannedStack
+    plan: dict[str, Any]
+    """The `plan.json` document."""
+    access: AccessMatrix
+    """Who can call what, decided by the simulator over the rendered Istio objects."""
+    files: dict[str, str]
+    """Output files by relative path: plan.json, manifests/, access.json, access.md."""
+
+
+def render_stack(planned: PlannedStack) -> RenderedStack:
+    """Derive the plan document, the access matrix and every output file from a run."""
+    plan = plan_document(planned.capture)
+    access = plan_access(kubernetes_objects(plan), planned.config)
+    files = plan_files(planned.capture, access_files(access, planned.capture.stack))
+    return RenderedStack(planned, plan, access, files)
