@@ -9,7 +9,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.cluster import istio_values as values
-from components.config.mesh import MeshInstallConfig
+from components.config.mesh import (
+    ADDON_INGRESS_NAMESPACE,
+    HELM_INGRESS_NAMESPACE,
+    MeshInstallConfig,
+)
 
 
 class IstioMeshArgs(TypedDict):
@@ -58,7 +62,7 @@ class IstioMesh(pulumi.ComponentResource):
         self.root_namespace = mesh.root_namespace
         self.trust_domain = mesh.trust_domain
         self.revision = mesh.revision
-        self.ingress_namespace = values.ingress_namespace(mesh)
+        self.ingress_namespace = mesh.ingress_namespace
         self.ingress_selector = values.ingress_selector(mesh)
         self.injection_labels = values.injection_labels(mesh)
         self.gateway_name = f"{self.ingress_namespace}/{values.INTERNAL_GATEWAY_RESOURCE}"
@@ -115,7 +119,7 @@ class IstioMesh(pulumi.ComponentResource):
             f"{name}-internal-gateway-ip",
             metadata={
                 "name": values.ADDON_INTERNAL_GATEWAY_SERVICE,
-                "namespace": values.ADDON_INGRESS_NAMESPACE,
+                "namespace": ADDON_INGRESS_NAMESPACE,
                 "annotations": values.addon_gateway_service_annotations(mesh),
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.installation),
@@ -132,10 +136,10 @@ class IstioMesh(pulumi.ComponentResource):
         )
         ingress = k8s.core.v1.Namespace(
             f"{name}-ns-ingress",
-            metadata={"name": values.HELM_INGRESS_NAMESPACE, "labels": self.injection_labels},
+            metadata={"name": HELM_INGRESS_NAMESPACE, "labels": self.injection_labels},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
         )
-        self.namespaces[values.HELM_INGRESS_NAMESPACE] = ingress
+        self.namespaces[HELM_INGRESS_NAMESPACE] = ingress
         base = k8s.helm.v4.Chart(
             f"{name}-base",
             name="istio-base",
@@ -165,7 +169,7 @@ class IstioMesh(pulumi.ComponentResource):
                 name=release,
                 chart="gateway",
                 version=mesh.helm.version,
-                namespace=values.HELM_INGRESS_NAMESPACE,
+                namespace=HELM_INGRESS_NAMESPACE,
                 repository_opts=repo,
                 values=values.gateway_values(mesh, internal=internal),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[istiod, ingress]),

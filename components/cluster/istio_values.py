@@ -9,10 +9,6 @@ import yaml
 
 from components.config.mesh import MeshInstallConfig
 
-ADDON_INGRESS_NAMESPACE = "aks-istio-ingress"
-"""Where the add-on runs its ingress gateways."""
-HELM_INGRESS_NAMESPACE = "istio-ingress"
-"""Where meshward runs the Helm-installed gateways."""
 ADDON_INTERNAL_GATEWAY_SERVICE = "aks-istio-ingressgateway-internal"
 """The add-on's internal gateway Service (and its `istio` selector label)."""
 HELM_INTERNAL_GATEWAY = "istio-ingressgateway-internal"
@@ -23,11 +19,6 @@ INTERNAL_GATEWAY_RESOURCE = "internal-gateway"
 """Name of the Istio `Gateway` APIM's traffic enters through."""
 ILB_IP_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-ipv4"
 ILB_INTERNAL_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-internal"
-
-
-def ingress_namespace(mesh: MeshInstallConfig) -> str:
-    """Namespace of the ingress gateways."""
-    return ADDON_INGRESS_NAMESPACE if mesh.install == "addon" else HELM_INGRESS_NAMESPACE
 
 
 def ingress_selector(mesh: MeshInstallConfig) -> dict[str, str]:

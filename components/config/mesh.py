@@ -12,6 +12,11 @@ from components.mesh.intent.models import MeshIntent
 
 Revision = Annotated[str, Field(pattern=r"^asm-1-[0-9]{2}$")]
 
+ADDON_INGRESS_NAMESPACE = "aks-istio-ingress"
+"""Where the add-on runs its ingress gateways."""
+HELM_INGRESS_NAMESPACE = "istio-ingress"
+"""Where meshward runs the Helm-installed gateways."""
+
 #: MeshConfig keys the add-on accepts in `istio-shared-configmap-<revision>` (Supported or Allowed
 #: in the AKS docs); every other key is blocked by the add-on and refused here.
 ADDON_MESH_CONFIG_KEYS = frozenset(
@@ -122,6 +127,12 @@ class MeshInstallConfig(ConfigModel):
     def root_namespace(self) -> str:
         """Istio's root namespace: policies here apply mesh-wide."""
         return "aks-istio-system" if self.install == "addon" else "istio-system"
+
+    @property
+    def ingress_namespace(self) -> str:
+        """Namespace of the mesh ingress gateways: the add-on's, or the one meshward's Helm
+        install uses."""
+        return ADDON_INGRESS_NAMESPACE if self.install == "addon" else HELM_INGRESS_NAMESPACE
 
     @property
     def revision(self) -> str:

@@ -16,7 +16,7 @@ from components.config.mesh import MeshConfig
 from components.config.network import NetworkConfig
 from components.config.profiles import PROFILES, Environment, deep_merge
 from components.errors import ConfigError, Problem
-from components.mesh.intent.checks import ingress_namespace_for, mesh_problem
+from components.mesh.intent.checks import mesh_problem
 
 
 class PlatformConfig(ConfigModel):
@@ -81,7 +81,7 @@ class PlatformConfig(ConfigModel):
             self.mesh,
             self.jwt_issuers,
             root_namespace=self.mesh.root_namespace,
-            ingress_namespace=ingress_namespace_for(self.mesh.install),
+            ingress_namespace=self.mesh.ingress_namespace,
             path_normalization=self.mesh.path_normalization,
         )
         if problem:

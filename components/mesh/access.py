@@ -671,15 +671,13 @@ _NORMALIZATIONS = ("NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES")
 def plan_access(objects: Iterable[Mapping[str, Any]], cfg: PlatformConfig) -> AccessMatrix:
     """The access matrix of a rendered plan: `objects` are every Kubernetes object the plan
     declares; only the `security.istio.io` ones are simulated, against `cfg.mesh`'s workloads."""
-    from components.mesh.intent.checks import ingress_namespace_for
-
     security = [o for o in objects if str(o.get("apiVersion", "")).startswith(ISTIO_SECURITY_GROUP)]
     return access_matrix(
         security,
         cfg.mesh,
         cfg.jwt_issuers,
         mesh_settings(cfg),
-        ingress_namespace=ingress_namespace_for(cfg.mesh.install),
+        ingress_namespace=cfg.mesh.ingress_namespace,
     )
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from components.config import PlatformConfig, parse_platform_config
 from components.mesh.compiler import compile_mesh
-from components.mesh.intent import ingress_namespace_for
 from components.mesh.network_policy import compile_network_policies
 
 ISSUER = "https://login.example.com/tenant/v2.0"
@@ -89,15 +88,13 @@ def compiled(cfg: PlatformConfig) -> list[dict[str, Any]]:
         cfg.jwt_issuers,
         root_namespace=cfg.mesh.root_namespace,
         trust_domain=cfg.mesh.trust_domain,
-        ingress_namespace=ingress_namespace_for(cfg.mesh.install),
+        ingress_namespace=cfg.mesh.ingress_namespace,
     )
 
 
 def network_policies(cfg: PlatformConfig) -> list[dict[str, Any]]:
     """The NetworkPolicies of `cfg`."""
-    return compile_network_policies(
-        cfg.mesh, ingress_namespace=ingress_namespace_for(cfg.mesh.install)
-    )
+    return compile_network_policies(cfg.mesh, ingress_namespace=cfg.mesh.ingress_namespace)
 
 
 def by_key(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -3,7 +3,7 @@
 # `components.config` must be fully imported first: its `mesh` module builds `MeshConfig` from
 # `MeshIntent`, and importing `models` first would re-enter this package half-initialized.
 import components.config  # noqa: F401  (import order, see above)
-from components.mesh.intent.checks import ingress_namespace_for, mesh_problem
+from components.mesh.intent.checks import mesh_problem
 from components.mesh.intent.models import (
     AccessRule,
     BreakGlassGrant,
@@ -38,6 +38,5 @@ __all__ = [
     "Workload",
     "WorkloadMtls",
     "WorkloadPort",
-    "ingress_namespace_for",
     "mesh_problem",
 ]

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 from components.config.jwt import JwtIssuer
 from components.mesh.intent.models import AccessRule, MeshIntent, Source
 
 SAFE_PATH_NORMALIZATION = ("MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES")
-
-
-def ingress_namespace_for(install: Literal["addon", "helm"]) -> str:
-    """Namespace of the mesh ingress gateways: the add-on's, or the one meshward's Helm install
-    uses."""
-    return "aks-istio-ingress" if install == "addon" else "istio-ingress"
 
 
 def _peers(src: Source, intent: MeshIntent, ingress_ns: str) -> tuple[set[str], set[str]]:
