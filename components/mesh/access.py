@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from components.config.jwt import JwtIssuer
+from components.mesh.compiler import principal
 from components.mesh.intent.models import JwtRequirement, MeshIntent, Workload
 from components.mesh.simulation import Jwt, MeshSettings, Request, Simulator
 from components.mesh.simulation.matching import UntranslatableError, path_form
@@ -223,10 +224,6 @@ class AccessMatrix:
 # ---- callers -------------------------------------------------------------------------------
 
 
-def _principal(td: str, namespace: str, sa: str) -> str:
-    return f"{td}/ns/{namespace}/sa/{sa}"
-
-
 def _requirement_label(req: JwtRequirement) -> str:
     parts = [f"sub={req.subjects[0]}"] if req.subjects else []
     parts += [f"{claim}={values[0]}" for claim, values in sorted(req.claims.items())]
@@ -266,13 +263,13 @@ def _via(intent: MeshIntent, td: str, ingress: str, src: Any) -> list[tuple[str,
     """(label, principal) of the peers a token class is presented through."""
     out: list[tuple[str, str]] = []
     if src.ingress_gateway or not src.has_peers:
-        out.append(("", _principal(td, ingress, INGRESS_SERVICE_ACCOUNT)))
+        out.append(("", principal(td, ingress, INGRESS_SERVICE_ACCOUNT)))
     for ref in src.workloads:
         w = intent.workload(ref)
         if w is not None:
-            out.append((f" via {w.ref}", _principal(td, w.namespace, w.sa)))
+            out.append((f" via {w.ref}", principal(td, w.namespace, w.sa)))
     for ns in src.namespaces:
-        out.append((f" via ns {ns}", _principal(td, ns, "default")))
+        out.append((f" via ns {ns}", principal(td, ns, "default")))
     return out
 
 
@@ -311,10 +308,10 @@ def callers_for(
     """Every caller the matrix probes with (see the module docstring), deduplicated."""
     td = settings.trust_domain
     foreign = FOREIGN_TRUST_DOMAIN if td != FOREIGN_TRUST_DOMAIN else "evil2.example"
-    gateway = _principal(td, ingress_namespace, INGRESS_SERVICE_ACCOUNT)
+    gateway = principal(td, ingress_namespace, INGRESS_SERVICE_ACCOUNT)
     workloads = sorted(intent.workloads, key=lambda w: w.ref)
     out: list[Caller] = [
-        Caller(w.ref, "workload", _principal(td, w.namespace, w.sa)) for w in workloads
+        Caller(w.ref, "workload", principal(td, w.namespace, w.sa)) for w in workloads
     ]
     out.append(Caller("ingress-gateway", "ingress-gateway", gateway))
 
@@ -330,14 +327,14 @@ def callers_for(
         best = strongest.get(req.issuer)
         if best is None or demanding > bool(best.subjects) + len(best.claims):
             strongest[req.issuer] = req
-        for suffix, principal in _via(intent, td, ingress_namespace, rule.from_):
-            out.append(Caller(f"jwt:{label}{suffix}", "jwt", principal, token=_token(issuer, req)))
+        for suffix, peer in _via(intent, td, ingress_namespace, rule.from_):
+            out.append(Caller(f"jwt:{label}{suffix}", "jwt", peer, token=_token(issuer, req)))
             if req.subjects or req.claims:
                 out.append(
                     Caller(
                         f"jwt:{req.issuer}{{missing claims}}{suffix}",
                         "jwt-missing-claims",
-                        principal,
+                        peer,
                         token=_token(issuer, None),
                     )
                 )
@@ -376,14 +373,14 @@ def callers_for(
     for w in workloads:
         out.append(
             Caller(
-                f"foreign:{w.ref}", "foreign-trust-domain", _principal(foreign, w.namespace, w.sa)
+                f"foreign:{w.ref}", "foreign-trust-domain", principal(foreign, w.namespace, w.sa)
             )
         )
     out.append(
         Caller(
             f"foreign:{ingress_namespace}",
             "foreign-trust-domain",
-            _principal(foreign, ingress_namespace, INGRESS_SERVICE_ACCOUNT),
+            principal(foreign, ingress_namespace, INGRESS_SERVICE_ACCOUNT),
         )
     )
     # The same request shape under two names would only repeat rows: keep the first.
