@@ -96,10 +96,11 @@ def to_yaml(obj: dict[str, Any]) -> str:
     return text
 
 
-def plan_files(capture: Capture, extra_files: Mapping[str, str] | None = None) -> dict[str, str]:
-    """All files `meshward plan` writes, by path relative to the output directory;
-    `extra_files` (e.g. `access.json`/`access.md`) are added as they are."""
-    plan = plan_document(capture)
+def plan_files(
+    plan: dict[str, Any], extra_files: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """All files `meshward plan` writes for the `plan_document` `plan`, by path relative to the
+    output directory; `extra_files` (e.g. `access.json`/`access.md`) are added as they are."""
     files = {PLAN_FILE: json.dumps(plan, indent=2, sort_keys=True) + "\n"}
     for path, text in sorted((extra_files or {}).items()):
         if path in files or path.startswith(f"{MANIFEST_DIR}/"):

@@ -82,5 +82,5 @@ def render_stack(planned: PlannedStack) -> RenderedStack:
     """Derive the plan document, the access matrix and every output file from a run."""
     plan = plan_document(planned.capture)
     access = plan_access(kubernetes_objects(plan), planned.config)
-    files = plan_files(planned.capture, access_files(access, planned.capture.stack))
+    files = plan_files(plan, access_files(access, planned.capture.stack))
     return RenderedStack(planned, plan, access, files)

@@ -56,7 +56,7 @@ def test_manifest_paths_use_namespace_or_cluster_dir() -> None:
 
 
 def test_helm_charts_are_listed_with_chart_version_and_values() -> None:
-    files = plan_files(CAPTURE)
+    files = plan_files(plan_document(CAPTURE))
     text = files["manifests/external-secrets/HelmChart-eso.yaml"]
     assert "chart: external-secrets" in text
     assert "version: 2.9.0" in text
@@ -64,9 +64,11 @@ def test_helm_charts_are_listed_with_chart_version_and_values() -> None:
 
 
 def test_manifests_start_with_api_version_and_kind() -> None:
-    text = plan_files(CAPTURE)["manifests/istio-system/PeerAuthentication-default.yaml"]
+    text = plan_files(plan_document(CAPTURE))[
+        "manifests/istio-system/PeerAuthentication-default.yaml"
+    ]
     assert text.splitlines()[:2] == ["apiVersion: security.istio.io/v1", "kind: PeerAuthentication"]
 
 
 def test_providers_are_not_manifests() -> None:
-    assert not any("provider" in p for p in plan_files(CAPTURE))
+    assert not any("provider" in p for p in plan_files(plan_document(CAPTURE)))
