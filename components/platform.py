@@ -35,13 +35,6 @@ class PlatformArgs(TypedDict):
     """Values of `keyVault.seedSecrets` by secret name (read with `require_secret`)."""
 
 
-def workload_namespaces(cfg: PlatformConfig) -> list[str]:
-    """Namespaces that receive synced secrets and run meshed workloads (not system ones)."""
-    system = {"kube-system", cfg.external_secrets.namespace, cfg.mesh.root_namespace}
-    intent = set(cfg.mesh.namespace_names)
-    return sorted(({s.namespace for s in cfg.external_secrets.secrets} | intent) - system)
-
-
 class Platform(pulumi.ComponentResource):
     """AppGW+WAF → APIM → Istio ingress → services, on AKS, with Key Vault and External Secrets."""
 
@@ -174,7 +167,7 @@ class Platform(pulumi.ComponentResource):
                 "cluster": aks.cluster,
                 "gateway_hostname": mesh_host,
                 "gateway_credential_name": cfg.external_secrets.gateway_certificate,
-                "workload_namespaces": workload_namespaces(cfg),
+                "workload_namespaces": cfg.workload_namespaces,
             },
             opts=in_cluster,
         )

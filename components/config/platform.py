@@ -50,6 +50,13 @@ class PlatformConfig(ConfigModel):
     protect_stateful_resources: bool = True
     """Mark Key Vault, APIM and the cluster `protect` so `pulumi destroy` cannot remove them."""
 
+    @property
+    def workload_namespaces(self) -> list[str]:
+        """Namespaces that receive synced secrets and run meshed workloads (not system ones)."""
+        system = {"kube-system", self.external_secrets.namespace, self.mesh.root_namespace}
+        secrets = {s.namespace for s in self.external_secrets.secrets}
+        return sorted((secrets | set(self.mesh.namespace_names)) - system)
+
     @model_validator(mode="before")
     @classmethod
     def _apply_profile(cls, data: Any) -> Any:

@@ -137,6 +137,21 @@ def test_addon_root_namespace_is_aks_istio_system() -> None:
     assert parse_platform_config(minimal()).mesh.root_namespace == "aks-istio-system"
 
 
+def test_workload_namespaces_join_secret_and_intent_namespaces_minus_system_ones() -> None:
+    cfg = parse_platform_config(
+        minimal(
+            mesh={"workloads": [{"name": "api", "namespace": "orders", "ports": [{"port": 8080}]}]},
+            externalSecrets={
+                "secrets": [
+                    {"name": "db", "namespace": "billing", "keys": {"url": "db-url"}},
+                    {"name": "sys", "namespace": "kube-system", "keys": {"k": "v"}},
+                ]
+            },
+        )
+    )
+    assert cfg.workload_namespaces == ["billing", "orders"]
+
+
 def test_apim_edge_issuers_must_exist() -> None:
     lines = error_lines(minimal(apim={"jwtIssuers": ["nope"]}))
     assert lines == ["platform.apim.jwtIssuers: unknown issuers nope (known: none)"]
