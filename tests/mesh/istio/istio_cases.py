@@ -6,7 +6,10 @@ case must produce no error (istiod and the API server admit it).
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from components.errors import Problem
 
 AP = "AuthorizationPolicy"
 RA = "RequestAuthentication"
@@ -395,3 +398,23 @@ CRD_REJECTED: list[tuple[str, dict[str, Any]]] = [
     ("C16", pa(mtls={"mode": "STRICT"}, targetRef=GATEWAY)),
     ("C16", manifest(AP, {"rules": [{"from": [{"source": {"principals": ["p"]}, "x": 1}]}]})),
 ]
+
+
+def case_ids(cases: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Pytest ids `<rule>-<n>`, numbering the cases of each rule."""
+    seen: dict[str, int] = {}
+    out = []
+    for rule, _ in cases:
+        seen[rule] = seen.get(rule, 0) + 1
+        out.append(f"{rule}-{seen[rule]}")
+    return out
+
+
+def rule_ids(problems: list[Problem]) -> set[str]:
+    """The rule ids tagged on problems, e.g. `[A11/C6]` gives A11 and C6."""
+    ids: set[str] = set()
+    for problem in problems:
+        match = re.search(r"\[([^\]]+)\]$", problem.message)
+        if match:
+            ids.update(match.group(1).split("/"))
+    return ids

@@ -3,50 +3,29 @@ near misses; warnings are reported without rejecting."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
-from istio_cases import ACCEPTED, NOT_WARNED, REJECTED, WARNED
+from istio_cases import ACCEPTED, NOT_WARNED, REJECTED, WARNED, case_ids, rule_ids
 
-from components.errors import Problem
 from components.mesh.istio import validate_document
 
 
-def rule_ids(problems: list[Problem]) -> set[str]:
-    """The rule ids tagged on problems, e.g. `[A11/C6]` gives A11 and C6."""
-    ids: set[str] = set()
-    for problem in problems:
-        match = re.search(r"\[([^\]]+)\]$", problem.message)
-        if match:
-            ids.update(match.group(1).split("/"))
-    return ids
-
-
-def _ids(cases: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for rule, _ in cases:
-        seen[rule] = seen.get(rule, 0) + 1
-        out.append(f"{rule}-{seen[rule]}")
-    return out
-
-
-@pytest.mark.parametrize(("rule", "doc"), REJECTED, ids=_ids(REJECTED))
+@pytest.mark.parametrize(("rule", "doc"), REJECTED, ids=case_ids(REJECTED))
 def test_violation_is_rejected_with_its_rule(rule: str, doc: dict[str, Any]) -> None:
     result = validate_document(doc)
     assert result.object is None
     assert rule in rule_ids(result.errors), result.errors
 
 
-@pytest.mark.parametrize(("rule", "doc"), ACCEPTED, ids=_ids(ACCEPTED))
+@pytest.mark.parametrize(("rule", "doc"), ACCEPTED, ids=case_ids(ACCEPTED))
 def test_near_miss_is_accepted(rule: str, doc: dict[str, Any]) -> None:
     result = validate_document(doc)
     assert result.errors == []
     assert result.object is not None
 
 
-@pytest.mark.parametrize(("rule", "doc"), WARNED, ids=_ids(WARNED))
+@pytest.mark.parametrize(("rule", "doc"), WARNED, ids=case_ids(WARNED))
 def test_warning_rule_warns_without_rejecting(rule: str, doc: dict[str, Any]) -> None:
     result = validate_document(doc)
     assert result.errors == []
@@ -56,7 +35,7 @@ def test_warning_rule_warns_without_rejecting(rule: str, doc: dict[str, Any]) ->
     assert result.object.warnings() == result.warnings
 
 
-@pytest.mark.parametrize(("rule", "doc"), NOT_WARNED, ids=_ids(NOT_WARNED))
+@pytest.mark.parametrize(("rule", "doc"), NOT_WARNED, ids=case_ids(NOT_WARNED))
 def test_near_miss_of_warning_rule_is_silent(rule: str, doc: dict[str, Any]) -> None:
     result = validate_document(doc)
     assert result.errors == []

@@ -3,7 +3,6 @@ checker in ../shared/istio/validate.py on every case of the rule tables."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from istio_cases import ACCEPTED, CRD_REJECTED, WARNED
+from istio_cases import ACCEPTED, CRD_REJECTED, WARNED, case_ids, rule_ids
 
 from components.mesh.istio import validate_document
 
@@ -19,31 +18,14 @@ SHARED_VALIDATE = Path(__file__).parents[3] / "../shared/istio/validate.py"
 DATA = Path(__file__).parent / "data"
 
 
-def _ids(cases: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for rule, _ in cases:
-        seen[rule] = seen.get(rule, 0) + 1
-        out.append(f"{rule}-{seen[rule]}")
-    return out
-
-
-def _rule_ids(messages: list[str]) -> set[str]:
-    ids: set[str] = set()
-    for message in messages:
-        if match := re.search(r"\[([^\]]+)\]$", message):
-            ids.update(match.group(1).split("/"))
-    return ids
-
-
-@pytest.mark.parametrize(("rule", "doc"), CRD_REJECTED, ids=_ids(CRD_REJECTED))
+@pytest.mark.parametrize(("rule", "doc"), CRD_REJECTED, ids=case_ids(CRD_REJECTED))
 def test_crd_violation_is_rejected(rule: str, doc: dict[str, Any]) -> None:
     result = validate_document(doc)
     assert result.object is None
     assert result.errors
     # Schema-shape errors (types, required fields, enums) carry a generic tag; the rules we
     # check ourselves carry their own id.
-    ids = _rule_ids([p.message for p in result.errors])
+    ids = rule_ids(result.errors)
     assert ids & {rule, "schema", "C16", "M7", "A7"}, result.errors
 
 
