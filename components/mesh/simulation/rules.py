@@ -29,7 +29,7 @@ from components.mesh.simulation.matching import (
     string_form,
     trust_domain_form,
 )
-from components.mesh.simulation.scope import ObjectRef
+from components.mesh.simulation.scope import ObjectRef, as_mapping
 from components.mesh.simulation.settings import MeshSettings
 
 Probe = Callable[[Attributes], bool]
@@ -331,7 +331,11 @@ def compile_rule(
     if isinstance(entries, list) and entries:
         sources = tuple(
             _field_checks(
-                f"from[{i}].source", _map(_map(e).get("source")), _SOURCE_FIELDS, namespace, s
+                f"from[{i}].source",
+                as_mapping(as_mapping(e).get("source")),
+                _SOURCE_FIELDS,
+                namespace,
+                s,
             )
             for i, e in enumerate(entries)
         )
@@ -341,7 +345,7 @@ def compile_rule(
         operations = tuple(
             _field_checks(
                 f"to[{i}].operation",
-                _map(_map(e).get("operation")),
+                as_mapping(as_mapping(e).get("operation")),
                 _OPERATION_FIELDS,
                 namespace,
                 s,
@@ -351,7 +355,7 @@ def compile_rule(
     conditions: list[Check] = []
     when = rule.get("when")
     for j, condition in enumerate(when if isinstance(when, list) else []):
-        condition = _map(condition)
+        condition = as_mapping(condition)
         key = str(condition.get("key", ""))
         label = f"when[{j}]({key})"
         try:
@@ -373,10 +377,6 @@ def compile_rule(
                     _check(f"{label}.{field}", kind, arg, values, negated, namespace, s)
                 )
     return CompiledRule(index, sources, operations, tuple(conditions))
-
-
-def _map(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,7 +409,7 @@ def compile_policy(ref: ObjectRef, settings: MeshSettings) -> CompiledPolicy:
     """Compile an AuthorizationPolicy."""
     spec = ref.spec
     action = spec.get("action") or "ALLOW"
-    provider = _map(spec.get("provider")).get("name")
+    provider = as_mapping(spec.get("provider")).get("name")
     rules = spec.get("rules")
     compiled = tuple(
         compile_rule(i, rule, ref.namespace, settings)

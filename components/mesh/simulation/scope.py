@@ -16,7 +16,8 @@ DEFAULT_NAMESPACE = "default"
 _GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 
 
-def _mapping(value: object) -> Mapping[str, Any]:
+def as_mapping(value: object) -> Mapping[str, Any]:
+    """`value` if it is a mapping, else empty: manifests are read leniently, never trusted."""
     return value if isinstance(value, Mapping) else {}
 
 
@@ -84,9 +85,9 @@ def describe(obj: object, index: int) -> ObjectRef | None:
         return None
     if kind not in KINDS:
         return None
-    metadata = _mapping(obj.get("metadata"))
-    spec = _mapping(obj.get("spec"))
-    labels = _mapping(_mapping(spec.get("selector")).get("matchLabels"))
+    metadata = as_mapping(obj.get("metadata"))
+    spec = as_mapping(obj.get("spec"))
+    labels = as_mapping(as_mapping(spec.get("selector")).get("matchLabels"))
     namespace = metadata.get("namespace")
     name = metadata.get("name")
     return ObjectRef(
@@ -98,7 +99,7 @@ def describe(obj: object, index: int) -> ObjectRef | None:
         selector={str(k): str(v) for k, v in labels.items()} or None,
         # An empty `targetRefs` list is "absent" once decoded by istiod (SEMANTICS §2.2 S1).
         targeted=bool(spec.get("targetRef")) or bool(spec.get("targetRefs")),
-        annotations=_mapping(metadata.get("annotations")),
+        annotations=as_mapping(metadata.get("annotations")),
         spec=spec,
     )
 
