@@ -38,14 +38,14 @@ import ipaddress
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 
 from components.config.jwt import JwtIssuer
 from components.mesh.compiler import principal
 from components.mesh.intent.models import JwtRequirement, MeshIntent, Workload
 from components.mesh.simulation import Jwt, MeshSettings, Request, Simulator
 from components.mesh.simulation.matching import UntranslatableError, path_form
-from components.mesh.simulation.settings import PathNormalization
+from components.mesh.simulation.settings import PATH_NORMALIZATIONS
 
 if TYPE_CHECKING:
     from components.config import PlatformConfig
@@ -656,13 +656,8 @@ def mesh_settings(cfg: PlatformConfig) -> MeshSettings:
         root_namespace=cfg.mesh.root_namespace,
         trust_domain=cfg.mesh.trust_domain,
         trust_domain_aliases=tuple(str(a) for a in aliases) if isinstance(aliases, list) else (),
-        path_normalization=cast(
-            PathNormalization, normalization if normalization in _NORMALIZATIONS else "BASE"
-        ),
+        path_normalization=normalization if normalization in PATH_NORMALIZATIONS else "BASE",
     )
-
-
-_NORMALIZATIONS = ("NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES")
 
 
 def plan_access(objects: Iterable[Mapping[str, Any]], cfg: PlatformConfig) -> AccessMatrix:

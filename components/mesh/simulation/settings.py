@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 PathNormalization = Literal["NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"]
 """MeshConfig `pathNormalization.normalization`; Istio's default is BASE."""
+PATH_NORMALIZATIONS: tuple[PathNormalization, ...] = get_args(PathNormalization)
+"""Every `PathNormalization` value, for checking untyped input."""
 
 LOCAL_TRUST_DOMAIN = "cluster.local"
 """The trust domain a principal in a policy names to mean "this mesh" (SEMANTICS §4.3)."""
