@@ -206,3 +206,11 @@ def test_request_or_requests_is_required(manifests: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["simulate", "--manifests", str(manifests)])
     assert info.value.code == 2
+
+
+def test_cli_normalization_choices_match_the_simulator() -> None:
+    # The CLI keeps its own copy so `meshward --help` need not import the simulator.
+    from components.cli.simulate import NORMALIZATIONS
+    from components.mesh.simulation.settings import PATH_NORMALIZATIONS
+
+    assert NORMALIZATIONS == PATH_NORMALIZATIONS
