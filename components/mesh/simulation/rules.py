@@ -321,37 +321,32 @@ def _unusable(check: Check, attrs: Attributes) -> str | None:
     return None
 
 
+def _clauses(
+    entries: Any,
+    key: str,
+    inner: str,
+    fields: Mapping[str, str],
+    namespace: str,
+    s: MeshSettings,
+) -> tuple[tuple[Check, ...], ...] | None:
+    """Compile the `from[].source` or `to[].operation` list of a rule; None when absent."""
+    # `from: []` / `to: []` decode to "absent" in istiod (SEMANTICS §6.5).
+    if not (isinstance(entries, list) and entries):
+        return None
+    return tuple(
+        _field_checks(
+            f"{key}[{i}].{inner}", as_mapping(as_mapping(e).get(inner)), fields, namespace, s
+        )
+        for i, e in enumerate(entries)
+    )
+
+
 def compile_rule(
     index: int, rule: Mapping[str, Any], namespace: str, s: MeshSettings
 ) -> CompiledRule:
     """Compile `rules[index]` of a policy in `namespace`."""
-    sources = None
-    entries = rule.get("from")
-    # `from: []` decodes to "absent" in istiod (SEMANTICS §6.5).
-    if isinstance(entries, list) and entries:
-        sources = tuple(
-            _field_checks(
-                f"from[{i}].source",
-                as_mapping(as_mapping(e).get("source")),
-                _SOURCE_FIELDS,
-                namespace,
-                s,
-            )
-            for i, e in enumerate(entries)
-        )
-    operations = None
-    entries = rule.get("to")
-    if isinstance(entries, list) and entries:
-        operations = tuple(
-            _field_checks(
-                f"to[{i}].operation",
-                as_mapping(as_mapping(e).get("operation")),
-                _OPERATION_FIELDS,
-                namespace,
-                s,
-            )
-            for i, e in enumerate(entries)
-        )
+    sources = _clauses(rule.get("from"), "from", "source", _SOURCE_FIELDS, namespace, s)
+    operations = _clauses(rule.get("to"), "to", "operation", _OPERATION_FIELDS, namespace, s)
     conditions: list[Check] = []
     when = rule.get("when")
     for j, condition in enumerate(when if isinstance(when, list) else []):
