@@ -128,7 +128,6 @@ class IstioMesh(pulumi.ComponentResource):
     def _install_helm(
         self, name: str, mesh: MeshInstallConfig, cluster: pulumi.Resource
     ) -> list[pulumi.Resource]:
-        repo: Any = {"repo": mesh.helm.repository}
         system = k8s.core.v1.Namespace(
             f"{name}-ns-system",
             metadata={"name": mesh.root_namespace},
@@ -140,38 +139,41 @@ class IstioMesh(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
         )
         self.namespaces[HELM_INGRESS_NAMESPACE] = ingress
-        base = k8s.helm.v4.Chart(
-            f"{name}-base",
-            name="istio-base",
-            chart="base",
-            version=mesh.helm.version,
-            namespace=mesh.root_namespace,
-            repository_opts=repo,
-            values=values.base_values(mesh),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[system]),
-        )
-        istiod = k8s.helm.v4.Chart(
-            f"{name}-istiod",
-            name=f"istiod-{mesh.helm.revision}" if mesh.helm.revision else "istiod",
-            chart="istiod",
-            version=mesh.helm.version,
-            namespace=mesh.root_namespace,
-            repository_opts=repo,
-            values=values.istiod_values(mesh),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[base]),
-        )
+
+        def chart(
+            suffix: str,
+            release: str,
+            chart_name: str,
+            namespace: str,
+            chart_values: dict[str, Any],
+            after: list[pulumi.Resource],
+        ) -> pulumi.Resource:
+            # One pinned version and repository for every Istio chart: they must move together.
+            return k8s.helm.v4.Chart(
+                f"{name}-{suffix}",
+                name=release,
+                chart=chart_name,
+                version=mesh.helm.version,
+                namespace=namespace,
+                repository_opts={"repo": mesh.helm.repository},
+                values=chart_values,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+            )
+
+        root = mesh.root_namespace
+        base = chart("base", "istio-base", "base", root, values.base_values(mesh), [system])
+        istiod_release = f"istiod-{mesh.helm.revision}" if mesh.helm.revision else "istiod"
+        istiod = chart("istiod", istiod_release, "istiod", root, values.istiod_values(mesh), [base])
         gateways = [(values.HELM_INTERNAL_GATEWAY, True)]
         if mesh.ingress.external:
             gateways.append((values.HELM_EXTERNAL_GATEWAY, False))
         for release, internal in gateways:
-            k8s.helm.v4.Chart(
-                f"{name}-{release.removeprefix('istio-')}",
-                name=release,
-                chart="gateway",
-                version=mesh.helm.version,
-                namespace=HELM_INGRESS_NAMESPACE,
-                repository_opts=repo,
-                values=values.gateway_values(mesh, internal=internal),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[istiod, ingress]),
+            chart(
+                release.removeprefix("istio-"),
+                release,
+                "gateway",
+                HELM_INGRESS_NAMESPACE,
+                values.gateway_values(mesh, internal=internal),
+                [istiod, ingress],
             )
         return [base, istiod]
