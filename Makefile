@@ -35,7 +35,7 @@ typecheck: $(STAMP)
 check: lint typecheck test ## Everything CI runs
 
 docs: $(STAMP) ## Regenerate the configuration reference inside README.md
-	$(BIN)/python -m components.config.reference README.md
+	$(BIN)/python -m meshward.config.reference README.md
 
 bench: $(STAMP) ## Measure plan, compile, validate, simulate and access-matrix speed
 	$(BIN)/python benchmarks/run.py

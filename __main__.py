@@ -5,8 +5,8 @@
 
 import pulumi
 
-from components import Platform
-from components.stack import load_platform_config, load_seed_secrets
+from meshward import Platform
+from meshward.stack import load_platform_config, load_seed_secrets
 
 config = load_platform_config()
 platform = Platform(

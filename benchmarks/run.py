@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
-from components.engine.plan import kubernetes_objects, plan_document
-from components.engine.planner import plan_stack, render_stack
-from components.mesh.access import mesh_settings, plan_access
-from components.mesh.compiler import compile_mesh
-from components.mesh.istio import validate_document
-from components.mesh.simulation import Request, Simulator
+from meshward.engine.plan import kubernetes_objects, plan_document
+from meshward.engine.planner import plan_stack, render_stack
+from meshward.mesh.access import mesh_settings, plan_access
+from meshward.mesh.compiler import compile_mesh
+from meshward.mesh.istio import validate_document
+from meshward.mesh.simulation import Request, Simulator
 
 ROOT = Path(__file__).resolve().parents[1]
 

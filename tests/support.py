@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from components.engine.plan import plan_document
-from components.engine.planner import plan_config, plan_stack, render_stack
+from meshward.engine.plan import plan_document
+from meshward.engine.planner import plan_config, plan_stack, render_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from components.azure.apim_policy import policy_issuers
+from meshward.azure.apim_policy import policy_issuers
 from tests.conftest import Render
 from tests.support import one, resources_of, stack_platform
 
@@ -18,7 +18,7 @@ VAULT = "azure-native:keyvault:Vault"
 
 def _apim_ip(plan: dict[str, Any]) -> str:
     # The mock answers APIM's private IP from its name, the same way on every run.
-    from components.engine.mocks import _computed
+    from meshward.engine.mocks import _computed
 
     apim = one(plan, APIM)
     ip = _computed(apim["type"], apim["name"], apim["inputs"])["privateIPAddresses"][0]

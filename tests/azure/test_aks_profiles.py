@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from components.azure import aks_profiles as p
-from components.config.aks import AksConfig, ApiServerAccess
-from components.config.mesh import MeshInstallConfig, PluginCa
+from meshward.azure import aks_profiles as p
+from meshward.config.aks import AksConfig, ApiServerAccess
+from meshward.config.mesh import MeshInstallConfig, PluginCa
 
 
 def test_private_api_server_has_no_public_fqdn_and_no_run_command() -> None:

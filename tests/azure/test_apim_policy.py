@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from components.azure.apim_policy import jwt_policy_xml, policy_issuers, select_issuers
-from components.config.jwt import JwtIssuer, TokenHeader
+from meshward.azure.apim_policy import jwt_policy_xml, policy_issuers, select_issuers
+from meshward.config.jwt import JwtIssuer, TokenHeader
 
 ENTRA = JwtIssuer(
     name="entra",

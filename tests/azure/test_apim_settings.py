@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.azure import apim_settings
+from meshward.azure import apim_settings
 
 
 def test_http2_uses_the_gateway_protocols_key_outside_security() -> None:

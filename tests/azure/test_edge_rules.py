@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from components.azure import appgw_layout, nsg_rules, waf_rules
-from components.config.edge import AppGatewayConfig, GeoFilterRule, RateLimitRule, WafConfig
-from components.config.network import Subnets
+from meshward.azure import appgw_layout, nsg_rules, waf_rules
+from meshward.config.edge import AppGatewayConfig, GeoFilterRule, RateLimitRule, WafConfig
+from meshward.config.network import Subnets
 
 
 def test_waf_defaults_to_prevention_with_drs_21_and_bot_manager() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.cli.main import main
+from meshward.cli.main import main
 from tests.support import ROOT
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.cli.main import main
+from meshward.cli.main import main
 
 POLICIES = """\
 apiVersion: security.istio.io/v1
@@ -210,7 +210,7 @@ def test_request_or_requests_is_required(manifests: Path) -> None:
 
 def test_cli_normalization_choices_match_the_simulator() -> None:
     # The CLI keeps its own copy so `meshward --help` need not import the simulator.
-    from components.cli.simulate import NORMALIZATIONS
-    from components.mesh.simulation.settings import PATH_NORMALIZATIONS
+    from meshward.cli.simulate import NORMALIZATIONS
+    from meshward.mesh.simulation.settings import PATH_NORMALIZATIONS
 
     assert NORMALIZATIONS == PATH_NORMALIZATIONS

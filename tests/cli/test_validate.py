@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from components.cli.main import main
+from meshward.cli.main import main
 
 VALID_DIR = Path(__file__).parents[1] / "mesh" / "istio" / "data" / "valid"
 BAD = """\
@@ -103,7 +103,7 @@ def test_json_file_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_validate_does_not_import_pulumi(tmp_path: Path) -> None:
     code = (
-        "import sys\nfrom components.cli.main import main\n"
+        "import sys\nfrom meshward.cli.main import main\n"
         f"rc = main(['validate', {str(VALID_DIR)!r}])\n"
         "assert 'pulumi' not in sys.modules, 'pulumi imported'\nsys.exit(rc)\n"
     )

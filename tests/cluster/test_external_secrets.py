@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.cluster import external_secrets_specs as specs
-from components.config.keyvault import ExternalSecretRef, ExternalSecretsConfig
+from meshward.cluster import external_secrets_specs as specs
+from meshward.config.keyvault import ExternalSecretRef, ExternalSecretsConfig
 from tests.support import one, resources_of
 
 ES = "kubernetes:external-secrets.io/v1:ExternalSecret"

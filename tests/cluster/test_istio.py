@@ -6,8 +6,8 @@ from typing import Any
 
 import yaml
 
-from components.cluster import istio_values as v
-from components.config.mesh import MeshInstallConfig
+from meshward.cluster import istio_values as v
+from meshward.config.mesh import MeshInstallConfig
 from tests.conftest import Render
 from tests.support import one, resources_of, stack_platform
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.config.diagnostics import format_path
-from components.naming import azure_name, global_name
+from meshward.config.diagnostics import format_path
+from meshward.naming import azure_name, global_name
 
 
 def test_format_path_renders_indices_in_brackets() -> None:

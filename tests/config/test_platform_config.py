@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from components.config import parse_platform_config, weakened_settings
-from components.errors import ConfigError
+from meshward.config import parse_platform_config, weakened_settings
+from meshward.errors import ConfigError
 
 
 def minimal(env: str = "dev", **extra: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.config.reference import END, START, reference_markdown, splice
+from meshward.config.reference import END, START, reference_markdown, splice
 from tests.support import ROOT
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.cli.main import main
+from meshward.cli.main import main
 from tests.support import ROOT
 
 ANY_TOKEN_THROUGH_GATEWAY = (

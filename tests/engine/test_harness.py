@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.engine.placeholders import SECRET_PLACEHOLDER
+from meshward.engine.placeholders import SECRET_PLACEHOLDER
 from tests.support import ROOT, render_platform, resources_of, stack_files, stack_platform
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from components.engine.harness import Capture, Registration
-from components.engine.plan import kubernetes_objects, manifest_path, plan_document, plan_files
+from meshward.engine.harness import Capture, Registration
+from meshward.engine.plan import kubernetes_objects, manifest_path, plan_document, plan_files
 
 
 def reg(urn: str, type_: str, inputs: dict[str, object], custom: bool = True) -> Registration:

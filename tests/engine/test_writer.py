@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.engine.writer import write_tree
+from meshward.engine.writer import write_tree
 
 
 def test_writes_nested_files(tmp_path: Path) -> None:

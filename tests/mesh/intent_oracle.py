@@ -1,4 +1,4 @@
-"""An independent oracle for the mesh intent, written from `components.mesh.intent.models`'s
+"""An independent oracle for the mesh intent, written from `meshward.mesh.intent.models`'s
 module docstring (never from the compiler): does the intent allow this request?
 
 It decides from the intent alone, so comparing it with the simulator over the *compiled*
@@ -10,8 +10,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from components.config.jwt import JwtIssuer
-from components.mesh.intent import (
+from meshward.config.jwt import JwtIssuer
+from meshward.mesh.intent import (
     AccessRule,
     DenyRule,
     DenySource,
@@ -19,7 +19,7 @@ from components.mesh.intent import (
     Source,
     Workload,
 )
-from components.mesh.simulation import Request
+from meshward.mesh.simulation import Request
 
 TRUST_DOMAIN = "cluster.local"
 INGRESS_NAMESPACE = "aks-istio-ingress"

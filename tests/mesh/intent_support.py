@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from components.config import PlatformConfig, parse_platform_config
-from components.mesh.compiler import compile_mesh
-from components.mesh.network_policy import compile_network_policies
+from meshward.config import PlatformConfig, parse_platform_config
+from meshward.mesh.compiler import compile_mesh
+from meshward.mesh.network_policy import compile_network_policies
 
 ISSUER = "https://login.example.com/tenant/v2.0"
 

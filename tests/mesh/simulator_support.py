@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.mesh.simulation import Decision, MeshSettings, Request, simulate
+from meshward.mesh.simulation import Decision, MeshSettings, Request, simulate
 
 NS = "payments"
 LABELS = {"app": "payment-service"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.config.jwt import JwtIssuer
-from components.mesh.access import (
+from meshward.config.jwt import JwtIssuer
+from meshward.mesh.access import (
     METHODS,
     AccessMatrix,
     access_json,
@@ -15,8 +15,8 @@ from components.mesh.access import (
     path_label,
     probe_paths,
 )
-from components.mesh.intent import MeshIntent
-from components.mesh.simulation import MeshSettings
+from meshward.mesh.intent import MeshIntent
+from meshward.mesh.simulation import MeshSettings
 from tests.mesh.simulator_support import ap, obj, pa
 
 SETTINGS = MeshSettings(root_namespace="istio-system", path_normalization="MERGE_SLASHES")

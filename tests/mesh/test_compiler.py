@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.errors import ConfigError
-from components.mesh.compiler import BREAK_GLASS_ANNOTATION, INTENT_ANNOTATION, principal
-from components.mesh.simulation import MeshSettings, Request, simulate
+from meshward.errors import ConfigError
+from meshward.mesh.compiler import BREAK_GLASS_ANNOTATION, INTENT_ANNOTATION, principal
+from meshward.mesh.simulation import MeshSettings, Request, simulate
 from tests.mesh.intent_support import BASE_MESH, ISSUER, by_key, compiled, config
 
 AP = "AuthorizationPolicy"

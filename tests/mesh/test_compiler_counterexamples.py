@@ -4,7 +4,7 @@ matrix, shrunk and kept as regular tests.
 1. Peers from a foreign trust domain matched `from.namespaces` / `from.ingressGateway` (and
    were exempt through `unless.namespaces`), because the compiler emitted Istio `namespaces`,
    which matches `.*/ns/<ns>/.*` in any trust domain (SEMANTICS §4.3). The intent says a
-   namespace means mTLS workloads *of this mesh*. Fixed in `components.mesh.compiler`
+   namespace means mTLS workloads *of this mesh*. Fixed in `meshward.mesh.compiler`
    (`_Compiler.peers`): namespaces are compiled to principal prefixes `<td>/ns/<ns>/sa/*`.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.mesh.simulation import Request, Simulator
+from meshward.mesh.simulation import Request, Simulator
 from tests.mesh.intent_oracle import INGRESS_NAMESPACE, Oracle
 from tests.mesh.test_compiler_property import SIMULATOR_SETTINGS, compiled
 

@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from components.config.jwt import JwtIssuer
-from components.mesh.compiler import compile_mesh
-from components.mesh.intent import MeshIntent, mesh_problem
-from components.mesh.simulation import MeshSettings, Request, Simulator
+from meshward.config.jwt import JwtIssuer
+from meshward.mesh.compiler import compile_mesh
+from meshward.mesh.intent import MeshIntent, mesh_problem
+from meshward.mesh.simulation import MeshSettings, Request, Simulator
 from tests.mesh.intent_oracle import INGRESS_NAMESPACE, TRUST_DOMAIN, Oracle
 
 ROOT_NAMESPACE = "aks-istio-system"

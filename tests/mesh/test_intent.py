@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.config import weakened_settings
-from components.errors import ConfigError
+from meshward.config import weakened_settings
+from meshward.errors import ConfigError
 from tests.mesh.intent_support import BASE_MESH, config
 from tests.support import stack_platform
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from components.mesh.simulation import MeshSettings, Request, Simulator
+from meshward.mesh.simulation import MeshSettings, Request, Simulator
 from tests.mesh.simulator_support import JWT_RULE, NS, ap, decide, pa, ra, request, tcp, token
 
 ALLOW_ALL = {"rules": [{}]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.mesh.simulation.matching import normalize_path, string_form
+from meshward.mesh.simulation.matching import normalize_path, string_form
 from tests.mesh.simulator_support import (
     JWT_RULE,
     ORDERS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from components.errors import Problem
+from meshward.errors import Problem
 
 AP = "AuthorizationPolicy"
 RA = "RequestAuthentication"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from istio_cases import ACCEPTED, NOT_WARNED, REJECTED, WARNED, case_ids, rule_ids
 
-from components.mesh.istio import validate_document
+from meshward.mesh.istio import validate_document
 
 
 @pytest.mark.parametrize(("rule", "doc"), REJECTED, ids=case_ids(REJECTED))

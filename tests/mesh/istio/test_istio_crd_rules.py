@@ -12,7 +12,7 @@ import pytest
 import yaml
 from istio_cases import ACCEPTED, CRD_REJECTED, WARNED, case_ids, rule_ids
 
-from components.mesh.istio import validate_document
+from meshward.mesh.istio import validate_document
 
 SHARED_VALIDATE = Path(__file__).parents[3] / "../shared/istio/validate.py"
 DATA = Path(__file__).parent / "data"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.mesh.istio import ManifestSyntaxError, load_documents
+from meshward.mesh.istio import ManifestSyntaxError, load_documents
 
 POLICY = """\
 apiVersion: security.istio.io/v1

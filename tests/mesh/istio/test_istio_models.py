@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from components.mesh.istio import (
+from meshward.mesh.istio import (
     Action,
     AuthorizationPolicy,
     AuthorizationPolicySpec,

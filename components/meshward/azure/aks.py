@@ -1,0 +1,222 @@
+"""The AKS cluster, its agent pools and maintenance windows, and a Kubernetes provider."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_azure_native import authorization, containerservice, operationalinsights
+
+from meshward.azure import aks_profiles
+from meshward.azure.identity import ManagedIdentity, assign_role
+from meshward.config.aks import AksConfig
+from meshward.config.mesh import MeshInstallConfig
+
+# The pure layer returns plain dicts; the SDK's input TypedDicts are narrower than mypy can
+# relate them to, and azure-native translates the snake_case keys either way.
+profiles: Any = aks_profiles
+
+
+def _addon_object_id(addon_profiles: Any, addon: str) -> str:
+    """Object id of the identity AKS created for an add-on (empty while unknown)."""
+    identity = getattr((addon_profiles or {}).get(addon), "identity", None)
+    return str(getattr(identity, "object_id", None) or "")
+
+
+class AksArgs(TypedDict):
+    """Inputs of `Aks`."""
+
+    config: AksConfig
+    """Cluster settings."""
+    mesh: MeshInstallConfig
+    """Istio installation (the add-on is part of the cluster resource)."""
+    base_name: str
+    """Prefix of Azure names, e.g. `mw-dev`."""
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the cluster."""
+    location: str
+    """Azure region."""
+    node_subnet_id: pulumi.Input[str]
+    """Subnet of the nodes and internal load balancers."""
+    api_server_subnet_id: NotRequired[pulumi.Input[str] | None]
+    """Delegated subnet for API-server VNet integration (optional)."""
+    key_vault_id: NotRequired[pulumi.Input[str]]
+    """Key Vault holding the mesh plug-in CA (needed with `mesh.pluginCa`)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags on every resource."""
+    protect: NotRequired[bool]
+    """Protect the cluster from deletion."""
+
+
+class Aks(pulumi.ComponentResource):
+    """An Entra-only AKS cluster (no local accounts) with workload identity and overlay CNI."""
+
+    cluster: containerservice.ManagedCluster
+    """The cluster resource (the Istio add-on installation when `mesh.install` is `addon`)."""
+    cluster_name: pulumi.Output[str]
+    """Name of the cluster."""
+    cluster_id: pulumi.Output[str]
+    """Resource id of the cluster."""
+    oidc_issuer_url: pulumi.Output[str]
+    """OIDC issuer that workload-identity federations trust."""
+    control_plane_identity_principal_id: pulumi.Output[str]
+    """Principal of the cluster's user-assigned control-plane identity."""
+    kubeconfig: pulumi.Output[str]
+    """User kubeconfig (Entra ID exec via kubelogin), secret."""
+    provider: k8s.Provider
+    """Kubernetes provider for in-cluster components."""
+
+    def __init__(
+        self, name: str, args: AksArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meshward:index:Aks", name, None, opts)
+        cfg, base = args["config"], args["base_name"]
+        rg, location, tags = (
+            args["resource_group_name"],
+            args["location"],
+            dict(args.get("tags", {})),
+        )
+        api_subnet = args.get("api_server_subnet_id")
+
+        workspace = operationalinsights.Workspace(
+            f"{name}-logs",
+            workspace_name=f"{base}-aks-logs",
+            resource_group_name=rg,
+            location=location,
+            sku={"name": "PerGB2018"},
+            retention_in_days=cfg.log_analytics_retention_days,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        identity = ManagedIdentity(
+            f"{name}-identity",
+            {
+                "identity_name": f"{base}-aks-controlplane",
+                "resource_group_name": rg,
+                "location": location,
+                "tags": tags,
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # The control plane manages internal load balancers (static gateway IP) in the node
+        # subnet and, with VNet integration, the API server's address: grant before creation.
+        grants = [
+            assign_role(
+                f"{name}-netcontrib-nodes",
+                role="Network Contributor",
+                scope=args["node_subnet_id"],
+                principal_id=identity.principal_id,
+                parent=self,
+            )
+        ]
+        if api_subnet is not None:
+            grants.append(
+                assign_role(
+                    f"{name}-netcontrib-apiserver",
+                    role="Network Contributor",
+                    scope=api_subnet,
+                    principal_id=identity.principal_id,
+                    parent=self,
+                )
+            )
+        tenant_id = authorization.get_client_config_output().tenant_id
+        self.cluster = containerservice.ManagedCluster(
+            f"{name}-cluster",
+            resource_name_=f"{base}-aks",
+            resource_group_name=rg,
+            location=location,
+            dns_prefix=base,
+            kubernetes_version=cfg.kubernetes_version,
+            sku=profiles.cluster_sku(cfg),
+            identity=profiles.control_plane_identity(identity.id),
+            node_resource_group=f"{base}-aks-nodes-rg",
+            node_resource_group_profile={"restriction_level": "ReadOnly"},
+            enable_rbac=True,
+            disable_local_accounts=True,
+            aad_profile=profiles.aad_profile(cfg, tenant_id),
+            oidc_issuer_profile={"enabled": True},
+            security_profile=profiles.security_profile(cfg, workspace.id),
+            network_profile=profiles.network_profile(cfg),
+            api_server_access_profile=profiles.api_server_access_profile(cfg, api_subnet),
+            agent_pool_profiles=[profiles.system_pool_profile(cfg, args["node_subnet_id"])],
+            auto_upgrade_profile=profiles.auto_upgrade_profile(cfg),
+            addon_profiles=profiles.addon_profiles(cfg, workspace.id),
+            service_mesh_profile=profiles.service_mesh_profile(
+                args["mesh"], args.get("key_vault_id")
+            ),
+            tags=tags,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=grants,
+                protect=args.get("protect", False),
+                ignore_changes=profiles.cluster_ignore_changes(cfg),
+                custom_timeouts=pulumi.CustomTimeouts(create="90m", update="90m"),
+            ),
+        )
+        previous: list[pulumi.Resource] = []
+        for pool in cfg.user_pools:
+            # One pool at a time: AKS rejects concurrent agent-pool operations on a cluster.
+            agent_pool = containerservice.AgentPool(
+                f"{name}-pool-{pool.name}",
+                agent_pool_name=pool.name,
+                resource_name_=self.cluster.name,
+                resource_group_name=rg,
+                **profiles.node_pool_profile(pool, "User", args["node_subnet_id"]),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=previous,
+                    ignore_changes=profiles.AGENT_POOL_IGNORE_CHANGES,
+                ),
+            )
+            previous = [agent_pool]
+        for config_name, window in profiles.maintenance_configurations(cfg).items():
+            containerservice.MaintenanceConfiguration(
+                f"{name}-{config_name}",
+                config_name=config_name,
+                resource_name_=self.cluster.name,
+                resource_group_name=rg,
+                maintenance_window=window,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        if args["mesh"].plugin_ca is not None and "key_vault_id" in args:
+            # The add-on reads the mesh CA through the Key Vault CSI add-on's identity.
+            csi_identity = self.cluster.addon_profiles.apply(
+                lambda p: _addon_object_id(p, "azureKeyvaultSecretsProvider")
+            )
+            assign_role(
+                f"{name}-meshca-reader",
+                role="Key Vault Secrets User",
+                scope=args["key_vault_id"],
+                principal_id=csi_identity,
+                parent=self,
+            )
+
+        credentials = containerservice.list_managed_cluster_user_credentials_output(
+            resource_group_name=rg, resource_name=self.cluster.name
+        )
+        self.kubeconfig = pulumi.Output.secret(
+            credentials.kubeconfigs[0].value.apply(lambda b64: base64.b64decode(b64).decode())
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.kubeconfig,
+            cluster_identifier=self.cluster.id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.cluster_name = self.cluster.name
+        self.cluster_id = self.cluster.id
+        self.oidc_issuer_url = self.cluster.oidc_issuer_profile.apply(
+            lambda p: str((p.issuer_url if p else None) or "")
+        )
+        self.control_plane_identity_principal_id = identity.principal_id
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_id": self.cluster_id,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "kubeconfig": self.kubeconfig,
+            }
+        )

@@ -1,0 +1,138 @@
+"""The platform Key Vault: RBAC-only, purge-protected, private; its readers and seeded secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict, cast
+
+import pulumi
+from pulumi_azure_native import authorization, keyvault, network
+
+from meshward.azure.identity import assign_role
+from meshward.config.keyvault import KeyVaultConfig
+
+
+def vault_properties(cfg: KeyVaultConfig, tenant_id: Any) -> dict[str, Any]:
+    """Vault properties (pure): Azure RBAC instead of access policies, soft delete with purge
+    protection, firewall denying by default, no template/VM/disk-encryption access."""
+    return {
+        "tenant_id": tenant_id,
+        "sku": {"family": "A", "name": cfg.sku},
+        "enable_rbac_authorization": True,
+        "enable_soft_delete": True,
+        "soft_delete_retention_in_days": cfg.soft_delete_retention_days,
+        "enable_purge_protection": True,
+        "enabled_for_deployment": False,
+        "enabled_for_disk_encryption": False,
+        "enabled_for_template_deployment": False,
+        "public_network_access": "Enabled" if cfg.public_network_access else "Disabled",
+        "network_acls": {
+            "default_action": "Deny",
+            "bypass": "AzureServices",
+            "ip_rules": [{"value": cidr} for cidr in cfg.allowed_ip_ranges],
+        },
+    }
+
+
+class KeyVaultArgs(TypedDict):
+    """Inputs of `KeyVault`."""
+
+    config: KeyVaultConfig
+    """Vault settings."""
+    vault_name: str
+    """Globally unique vault name."""
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the vault."""
+    location: str
+    """Azure region."""
+    private_endpoint_subnet_id: NotRequired[pulumi.Input[str]]
+    """Subnet for the private endpoint (with `config.privateEndpoint`)."""
+    private_dns_zone_id: NotRequired[pulumi.Input[str]]
+    """The `privatelink.vaultcore.azure.net` zone the endpoint registers in."""
+    secret_readers: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Principal ids granted *Key Vault Secrets User*, by short name."""
+    seed_secrets: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Secret values to write into the vault, by secret name (keep them secret Outputs)."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags on every resource."""
+    protect: NotRequired[bool]
+    """Protect the vault from deletion."""
+
+
+class KeyVault(pulumi.ComponentResource):
+    """Key Vault with RBAC authorization, purge protection and a private endpoint."""
+
+    vault_id: pulumi.Output[str]
+    """Resource id of the vault."""
+    vault_name: pulumi.Output[str]
+    """Name of the vault."""
+    vault_uri: pulumi.Output[str]
+    """Data-plane URI, e.g. `https://<name>.vault.azure.net/`."""
+    reader_grants: list[pulumi.Resource]
+    """Role assignments of `secret_readers`: depend on these before reading the vault."""
+
+    def __init__(
+        self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meshward:index:KeyVault", name, None, opts)
+        cfg, rg, tags = args["config"], args["resource_group_name"], dict(args.get("tags", {}))
+        tenant_id = authorization.get_client_config_output().tenant_id
+        vault = keyvault.Vault(
+            f"{name}-vault",
+            vault_name=args["vault_name"],
+            resource_group_name=rg,
+            location=args["location"],
+            properties=cast(Any, vault_properties(cfg, tenant_id)),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.get("protect", False)),
+        )
+        if cfg.private_endpoint and "private_endpoint_subnet_id" in args:
+            endpoint = network.PrivateEndpoint(
+                f"{name}-pe",
+                private_endpoint_name=f"{args['vault_name']}-pe",
+                custom_network_interface_name=f"{args['vault_name']}-pe-nic",
+                resource_group_name=rg,
+                location=args["location"],
+                subnet={"id": args["private_endpoint_subnet_id"]},
+                private_link_service_connections=[
+                    {"name": "vault", "private_link_service_id": vault.id, "group_ids": ["vault"]}
+                ],
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if "private_dns_zone_id" in args:
+                network.PrivateDnsZoneGroup(
+                    f"{name}-pe-dns",
+                    private_dns_zone_group_name="default",
+                    private_endpoint_name=endpoint.name,
+                    resource_group_name=rg,
+                    private_dns_zone_configs=[
+                        {"name": "vault", "private_dns_zone_id": args["private_dns_zone_id"]}
+                    ],
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+        self.reader_grants = [
+            assign_role(
+                f"{name}-reader-{short}",
+                role="Key Vault Secrets User",
+                scope=vault.id,
+                principal_id=principal,
+                parent=self,
+            )
+            for short, principal in sorted(args.get("secret_readers", {}).items())
+        ]
+        for secret_name, value in sorted(args.get("seed_secrets", {}).items()):
+            keyvault.Secret(
+                f"{name}-secret-{secret_name}",
+                secret_name=secret_name,
+                vault_name=vault.name,
+                resource_group_name=rg,
+                properties={"value": pulumi.Output.secret(value)},
+                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["properties"]),
+            )
+        self.vault_id = vault.id
+        self.vault_name = vault.name
+        self.vault_uri = vault.properties.apply(lambda p: str(p.vault_uri or ""))
+        self.register_outputs(
+            {"vault_id": self.vault_id, "vault_name": self.vault_name, "vault_uri": self.vault_uri}
+        )

@@ -1,0 +1,195 @@
+"""The platform network: VNet, subnets with NSGs, and the private DNS zones of the chain."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict, cast
+
+import pulumi
+from pulumi_azure_native import network, privatedns
+
+from meshward.azure.nsg_rules import subnet_rules
+from meshward.config.network import NetworkConfig
+
+#: Azure subnet names by the role they play.
+SUBNET_NAMES: dict[str, str] = {
+    "aks_nodes": "snet-aks-nodes",
+    "app_gateway": "snet-appgw",
+    "apim": "snet-apim",
+    "private_endpoints": "snet-private-endpoints",
+    "api_server": "snet-aks-apiserver",
+}
+
+
+class NetworkArgs(TypedDict):
+    """Inputs of `Network`."""
+
+    config: NetworkConfig
+    """VNet and subnet layout, or the existing subnets to use."""
+    base_name: str
+    """Prefix of Azure names, e.g. `mw-dev`."""
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the VNet and zones."""
+    location: str
+    """Azure region."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags on every resource."""
+    private_dns_zones: NotRequired[Sequence[str]]
+    """Private DNS zones to create and link to the VNet."""
+    a_records: NotRequired[Mapping[str, Mapping[str, str]]]
+    """Static A records: zone → record name → IPv4 (the Istio gateway's internal IP)."""
+    ingress_ip: NotRequired[str]
+    """Internal IP of the mesh gateway APIM calls (opened from the APIM subnet only)."""
+
+
+class Network(pulumi.ComponentResource):
+    """VNet + subnets + NSGs + private DNS, or private DNS linked to a bring-your-own VNet."""
+
+    vnet_id: pulumi.Output[str]
+    """Resource id of the virtual network."""
+    aks_nodes_subnet_id: pulumi.Output[str]
+    """Subnet of the AKS nodes (and the internal load balancers)."""
+    app_gateway_subnet_id: pulumi.Output[str]
+    """Dedicated Application Gateway subnet."""
+    apim_subnet_id: pulumi.Output[str]
+    """Dedicated API Management subnet."""
+    private_endpoints_subnet_id: pulumi.Output[str]
+    """Subnet of private endpoints."""
+    api_server_subnet_id: pulumi.Output[str] | None
+    """Delegated subnet for API-server VNet integration, when there is one."""
+    zone_ids: dict[str, pulumi.Output[str]]
+    """Private DNS zone ids by zone name."""
+
+    def __init__(
+        self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meshward:index:Network", name, None, opts)
+        cfg, rg, tags = args["config"], args["resource_group_name"], dict(args.get("tags", {}))
+        if cfg.existing is not None:
+            ex = cfg.existing
+            self.vnet_id = pulumi.Output.from_input(ex.vnet_id)
+            self.aks_nodes_subnet_id = pulumi.Output.from_input(ex.aks_nodes_subnet_id)
+            self.app_gateway_subnet_id = pulumi.Output.from_input(ex.app_gateway_subnet_id)
+            self.apim_subnet_id = pulumi.Output.from_input(ex.apim_subnet_id)
+            self.private_endpoints_subnet_id = pulumi.Output.from_input(
+                ex.private_endpoints_subnet_id
+            )
+            self.api_server_subnet_id = (
+                pulumi.Output.from_input(ex.api_server_subnet_id)
+                if ex.api_server_subnet_id
+                else None
+            )
+        else:
+            self._create_vnet(name, args)
+        self.zone_ids = {}
+        for zone_name in args.get("private_dns_zones", []):
+            self.zone_ids[zone_name] = self._zone(name, zone_name, rg, tags, args)
+        self.register_outputs(
+            {
+                "vnet_id": self.vnet_id,
+                "aks_nodes_subnet_id": self.aks_nodes_subnet_id,
+                "app_gateway_subnet_id": self.app_gateway_subnet_id,
+                "apim_subnet_id": self.apim_subnet_id,
+                "private_endpoints_subnet_id": self.private_endpoints_subnet_id,
+                "zone_ids": self.zone_ids,
+            }
+        )
+
+    def _create_vnet(self, name: str, args: NetworkArgs) -> None:
+        cfg, rg, tags = args["config"], args["resource_group_name"], dict(args.get("tags", {}))
+        base = args["base_name"]
+        vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            virtual_network_name=f"{base}-vnet",
+            resource_group_name=rg,
+            location=args["location"],
+            address_space={"address_prefixes": [cfg.address_space]},
+            tags=tags,
+            # Subnets are separate resources below; the VNet must not own (and wipe) them.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["subnets"]),
+        )
+        rules = subnet_rules(cfg.subnets, args.get("ingress_ip"))
+        ids: dict[str, pulumi.Output[str]] = {}
+        previous: list[pulumi.Resource] = []
+        for role, subnet_name in SUBNET_NAMES.items():
+            extra: dict[str, Any] = {}
+            if role in rules:
+                nsg = network.NetworkSecurityGroup(
+                    f"{name}-nsg-{subnet_name.removeprefix('snet-')}",
+                    network_security_group_name=f"{base}-nsg-{subnet_name.removeprefix('snet-')}",
+                    resource_group_name=rg,
+                    location=args["location"],
+                    security_rules=cast(Any, rules[role]),
+                    tags=tags,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                extra["network_security_group"] = {"id": nsg.id}
+            if role == "api_server":
+                extra["delegations"] = [
+                    {
+                        "name": "aks-apiserver",
+                        "service_name": "Microsoft.ContainerService/managedClusters",
+                    }
+                ]
+            if role == "private_endpoints":
+                extra["private_endpoint_network_policies"] = "Enabled"
+            # One subnet at a time: Azure refuses concurrent writes to one VNet.
+            subnet = network.Subnet(
+                f"{name}-{subnet_name}",
+                subnet_name=subnet_name,
+                virtual_network_name=vnet.name,
+                resource_group_name=rg,
+                address_prefix=getattr(cfg.subnets, role),
+                default_outbound_access=False,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
+                **extra,
+            )
+            previous = [subnet]
+            ids[role] = subnet.id
+        self.vnet_id = vnet.id
+        self.aks_nodes_subnet_id = ids["aks_nodes"]
+        self.app_gateway_subnet_id = ids["app_gateway"]
+        self.apim_subnet_id = ids["apim"]
+        self.private_endpoints_subnet_id = ids["private_endpoints"]
+        self.api_server_subnet_id = ids["api_server"]
+
+    def _zone(
+        self,
+        name: str,
+        zone_name: str,
+        rg: pulumi.Input[str],
+        tags: dict[str, str],
+        args: NetworkArgs,
+    ) -> pulumi.Output[str]:
+        key = zone_name.replace(".", "-")
+        zone = privatedns.PrivateZone(
+            f"{name}-zone-{key}",
+            private_zone_name=zone_name,
+            resource_group_name=rg,
+            location="global",
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        privatedns.VirtualNetworkLink(
+            f"{name}-link-{key}",
+            virtual_network_link_name=f"{args['base_name']}-vnet-link",
+            private_zone_name=zone.name,
+            resource_group_name=rg,
+            location="global",
+            virtual_network={"id": self.vnet_id},
+            registration_enabled=False,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for record, ip in sorted(args.get("a_records", {}).get(zone_name, {}).items()):
+            privatedns.PrivateRecordSet(
+                f"{name}-a-{key}-{record.replace('@', 'apex')}",
+                private_zone_name=zone.name,
+                relative_record_set_name=record,
+                record_type="A",
+                resource_group_name=rg,
+                ttl=300,
+                a_records=[{"ipv4_address": ip}],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return zone.id

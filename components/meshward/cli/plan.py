@@ -1,0 +1,42 @@
+"""`meshward plan`: run the Pulumi program offline under mocks and write what it declares."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `meshward plan`."""
+    parser.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
+    parser.add_argument("--out", type=Path, help="output directory (default: out/<stack>)")
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=Path(),
+        help="project directory (default: nearest Pulumi.yaml)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Render the stack, write the plan atomically, print a summary."""
+    # Imported here so `meshward --help` and the other commands stay fast.
+    from rich.console import Console
+
+    from meshward.cli.report import print_plan_summary
+    from meshward.config import weakened_settings
+    from meshward.engine.planner import plan_stack, render_stack
+    from meshward.engine.stackfile import find_project
+    from meshward.engine.writer import write_tree
+
+    project_dir = find_project(args.project)
+    rendered = render_stack(plan_stack(project_dir, args.stack))
+    out_dir = args.out or project_dir / "out" / args.stack
+    write_tree(out_dir, rendered.files)
+    planned = rendered.planned
+    weak = [f"{w.path} = {w.value}: {w.why}" for w in weakened_settings(planned.config)]
+    # Pipes and CI logs get a wide fixed width instead of rich's 80-column fallback.
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+    print_plan_summary(console, rendered.plan, str(out_dir), weak, planned.notes, rendered.access)
+    return 0

@@ -1,0 +1,89 @@
+"""Readable plan summaries for the terminal (rich), built from plan data only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from meshward.engine.plan import type_counts
+
+if TYPE_CHECKING:
+    from meshward.mesh.access import AccessMatrix
+
+
+def _label(resource: dict[str, Any]) -> str:
+    marker = "" if resource["custom"] else "[bold]"
+    protect = " [yellow](protected)[/yellow]" if resource["protect"] else ""
+    return (
+        f"{marker}{resource['type']}[/] {resource['name']}{protect}"
+        if marker
+        else (f"{resource['type']} {resource['name']}{protect}")
+    )
+
+
+def resource_tree(plan: dict[str, Any]) -> Tree:
+    """Components with their children, like `pulumi preview`."""
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for resource in plan["resources"]:
+        children.setdefault(resource["parent"], []).append(resource)
+    root = Tree(f"[bold]{plan['project']}/{plan['stack']}[/]")
+
+    def add(node: Tree, parent: str | None) -> None:
+        for resource in sorted(children.get(parent, []), key=lambda r: (r["type"], r["name"])):
+            add(node.add(_label(resource)), resource["urn"])
+
+    add(root, None)
+    return root
+
+
+def type_table(plan: dict[str, Any]) -> Table:
+    """Resource counts per type."""
+    table = Table(title="Resources by type", show_lines=False)
+    table.add_column("type")
+    table.add_column("count", justify="right")
+    counts = type_counts(plan)
+    for kind in sorted(counts):
+        table.add_row(kind, str(counts[kind]))
+    table.add_row("[bold]total[/]", f"[bold]{sum(counts.values())}[/]")
+    return table
+
+
+def access_table(matrix: AccessMatrix) -> Table:
+    """Allowed edges (from `access.json`), one row per caller, workload port and operation."""
+    from meshward.mesh.access import METHODS, paths_text
+
+    table = Table(title=f"Access matrix ({matrix.probes} simulated probes)", show_lines=False)
+    for column in ("from", "to", "port", "methods", "paths"):
+        table.add_column(column, overflow="fold")
+    for e in matrix.edges:
+        methods = "any" if e.methods == METHODS else " ".join(e.methods) or "tcp"
+        paths = paths_text(e) if e.paths else "-"
+        table.add_row(e.caller, e.to, str(e.port), methods, paths)
+    return table
+
+
+def print_plan_summary(
+    console: Console,
+    plan: dict[str, Any],
+    out_dir: str,
+    weakened: Iterable[str],
+    notes: Iterable[str],
+    access: AccessMatrix | None = None,
+) -> None:
+    """Everything `meshward plan` tells the user after writing its files."""
+    console.print(resource_tree(plan))
+    console.print(type_table(plan))
+    if access is not None:
+        console.print(access_table(access))
+    weak = list(weakened)
+    if weak:
+        console.print("[bold yellow]Weaker than the hardened baseline (explicit in config):[/]")
+        for line in weak:
+            console.print(f"  ! {line}", markup=False)
+    for note in notes:
+        console.print(f"note: {note}", markup=False)
+    console.print(f"wrote {out_dir}", markup=False)

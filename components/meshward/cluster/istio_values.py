@@ -1,0 +1,131 @@
+"""Everything computed for the Istio installation (pure): namespaces, labels, Helm values,
+the add-on's shared MeshConfig ConfigMap and the internal Gateway."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from meshward.config.mesh import MeshInstallConfig
+
+ADDON_INTERNAL_GATEWAY_SERVICE = "aks-istio-ingressgateway-internal"
+"""The add-on's internal gateway Service (and its `istio` selector label)."""
+HELM_INTERNAL_GATEWAY = "istio-ingressgateway-internal"
+"""Release and Service name of the Helm internal gateway."""
+HELM_EXTERNAL_GATEWAY = "istio-ingressgateway-external"
+"""Release and Service name of the optional Helm external gateway."""
+INTERNAL_GATEWAY_RESOURCE = "internal-gateway"
+"""Name of the Istio `Gateway` APIM's traffic enters through."""
+ILB_IP_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-ipv4"
+ILB_INTERNAL_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-internal"
+
+
+def ingress_selector(mesh: MeshInstallConfig) -> dict[str, str]:
+    """Labels selecting the internal ingress gateway pods (Gateway and policy selectors)."""
+    if mesh.install == "addon":
+        return {"istio": ADDON_INTERNAL_GATEWAY_SERVICE}
+    return {"istio": HELM_INTERNAL_GATEWAY.removeprefix("istio-")}
+
+
+def injection_labels(mesh: MeshInstallConfig) -> dict[str, str]:
+    """Namespace labels that turn on sidecar injection for the target revision. The add-on
+    ignores `istio-injection=enabled`; it needs `istio.io/rev`."""
+    if mesh.install == "addon" or mesh.helm.revision:
+        return {"istio.io/rev": mesh.revision}
+    return {"istio-injection": "enabled"}
+
+
+def shared_configmap_name(revision: str) -> str:
+    """The add-on's MeshConfig ConfigMap of one revision."""
+    return f"istio-shared-configmap-{revision}"
+
+
+def mesh_config(mesh: MeshInstallConfig) -> dict[str, Any]:
+    """MeshConfig: the configured overrides; Helm installs also set the trust domain (the
+    add-on blocks `trustDomain` and always uses `cluster.local`)."""
+    if mesh.install == "addon":
+        return dict(mesh.mesh_config)
+    return {**mesh.mesh_config, "trustDomain": mesh.trust_domain}
+
+
+def shared_configmap_data(mesh: MeshInstallConfig) -> dict[str, str]:
+    """`data` of `istio-shared-configmap-<revision>`: the MeshConfig as YAML under `mesh`."""
+    return {"mesh": yaml.safe_dump(mesh_config(mesh), sort_keys=True)}
+
+
+def gateway_service_annotations(mesh: MeshInstallConfig, *, internal: bool) -> dict[str, str]:
+    """Service annotations: internal load balancer on the static IP the private DNS points at."""
+    if not internal:
+        return {}
+    return {ILB_INTERNAL_ANNOTATION: "true", ILB_IP_ANNOTATION: mesh.ingress.internal_ip}
+
+
+def addon_gateway_service_annotations(mesh: MeshInstallConfig) -> dict[str, str]:
+    """Annotations patched onto the add-on's internal gateway Service: only the static IP. The
+    add-on already makes that Service an internal load balancer, and
+    `azure-load-balancer-internal` is not on its allow-list of customisable annotations
+    (MicrosoftDocs/azure-aks-docs articles/aks/istio-deploy-ingress.md, "Annotations")."""
+    return {ILB_IP_ANNOTATION: mesh.ingress.internal_ip}
+
+
+def base_values(mesh: MeshInstallConfig) -> dict[str, Any]:
+    """Values of the `base` chart (CRDs). `Fail` keeps server-side apply from fighting istiod
+    over the webhook's failure policy."""
+    return {
+        "defaultRevision": mesh.helm.revision or "default",
+        "base": {"validationFailurePolicy": "Fail"},
+    }
+
+
+def istiod_values(mesh: MeshInstallConfig) -> dict[str, Any]:
+    """Values of the `istiod` chart: revision, MeshConfig, HA control plane."""
+    values: dict[str, Any] = {
+        "meshConfig": mesh_config(mesh),
+        "pilot": {"autoscaleMin": 2, "replicaCount": 2},
+        "global": {"istioNamespace": mesh.root_namespace},
+        # The istiod chart renders its own `istio-validator-*` webhook; like `base`, it must
+        # render `Fail` or each server-side apply fights istiod over `failurePolicy`.
+        "base": {"validationFailurePolicy": "Fail"},
+    }
+    if mesh.helm.revision:
+        values["revision"] = mesh.helm.revision
+    return values
+
+
+def gateway_values(mesh: MeshInstallConfig, *, internal: bool) -> dict[str, Any]:
+    """Values of one `gateway` chart release."""
+    name = HELM_INTERNAL_GATEWAY if internal else HELM_EXTERNAL_GATEWAY
+    values: dict[str, Any] = {
+        "labels": {"istio": name.removeprefix("istio-")},
+        "service": {
+            "type": "LoadBalancer",
+            "annotations": gateway_service_annotations(mesh, internal=internal),
+            "externalTrafficPolicy": "Local",
+        },
+        "autoscaling": {"minReplicas": 2},
+        "podDisruptionBudget": {"minAvailable": 1},
+    }
+    if mesh.helm.revision:
+        values["revision"] = mesh.helm.revision
+    return values
+
+
+def internal_gateway_spec(
+    mesh: MeshInstallConfig, hostname: str, credential_name: str
+) -> dict[str, Any]:
+    """The Istio `Gateway` APIM calls: HTTPS only, certificate from the synced TLS secret."""
+    return {
+        "selector": ingress_selector(mesh),
+        "servers": [
+            {
+                "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
+                "hosts": [hostname],
+                "tls": {
+                    "mode": "SIMPLE",
+                    "credentialName": credential_name,
+                    "minProtocolVersion": "TLSV1_2",
+                },
+            }
+        ],
+    }

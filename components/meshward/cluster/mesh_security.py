@@ -1,0 +1,90 @@
+"""`MeshSecurity`: the compiled mesh security objects, registered on the cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+from pulumi_kubernetes.apiextensions import CustomResource
+from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
+from pulumi_kubernetes.networking.v1 import NetworkPolicy
+
+from meshward.config.jwt import JwtIssuer
+from meshward.mesh.compiler import compile_mesh
+from meshward.mesh.intent import MeshIntent
+from meshward.mesh.network_policy import compile_network_policies
+
+
+class MeshSecurityArgs(TypedDict):
+    """Inputs of `MeshSecurity`."""
+
+    intent: MeshIntent
+    """The validated mesh intent (`platform.mesh`)."""
+    issuers: Sequence[JwtIssuer]
+    """`platform.jwtIssuers` (the same issuers APIM validates)."""
+    root_namespace: str
+    """The Istio installation's root namespace (`aks-istio-system` or `istio-system`)."""
+    trust_domain: str
+    """The mesh trust domain principals are written in."""
+    ingress_namespace: str
+    """Namespace of the ingress gateways (`from.ingressGateway`)."""
+    installation: NotRequired[Sequence[pulumi.Resource]]
+    """Resources that install Istio's CRDs, istiod and the workload namespaces; every object
+    depends on them."""
+
+
+def _meta(obj: dict[str, Any]) -> ObjectMetaArgs:
+    meta = obj["metadata"]
+    return ObjectMetaArgs(
+        name=meta["name"],
+        namespace=meta["namespace"],
+        labels=meta.get("labels"),
+        annotations=meta.get("annotations"),
+    )
+
+
+class MeshSecurity(pulumi.ComponentResource):
+    """PeerAuthentication, RequestAuthentication, AuthorizationPolicy and NetworkPolicy objects
+    compiled from the mesh intent (`meshward.mesh.compiler`)."""
+
+    object_count: pulumi.Output[int]
+    """How many Kubernetes objects the component declares."""
+
+    def __init__(
+        self, name: str, args: MeshSecurityArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meshward:index:MeshSecurity", name, None, opts)
+        installation = list(args.get("installation") or [])
+        istio_objects = compile_mesh(
+            args["intent"],
+            args["issuers"],
+            root_namespace=args["root_namespace"],
+            trust_domain=args["trust_domain"],
+            ingress_namespace=args["ingress_namespace"],
+        )
+        network_policies = compile_network_policies(
+            args["intent"], ingress_namespace=args["ingress_namespace"]
+        )
+        # Namespaces and Istio's CRDs come from the installation; nothing here may race them.
+        child = pulumi.ResourceOptions(parent=self, depends_on=installation)
+        for obj in istio_objects:
+            meta = obj["metadata"]
+            CustomResource(
+                f"{name}-{meta['namespace']}-{obj['kind'].lower()}-{meta['name']}",
+                api_version=obj["apiVersion"],
+                kind=obj["kind"],
+                metadata=_meta(obj),
+                spec=obj["spec"],
+                opts=child,
+            )
+        for obj in network_policies:
+            meta = obj["metadata"]
+            NetworkPolicy(
+                f"{name}-{meta['namespace']}-networkpolicy-{meta['name']}",
+                metadata=_meta(obj),
+                spec=obj["spec"],
+                opts=child,
+            )
+        self.object_count = pulumi.Output.from_input(len(istio_objects) + len(network_policies))
+        self.register_outputs({"object_count": self.object_count})

@@ -1,0 +1,107 @@
+"""The root of the stack configuration: `meshward:platform` in `Pulumi.<stack>.yaml`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, model_validator
+
+from meshward.config._base import ConfigModel
+from meshward.config.aks import AksConfig
+from meshward.config.diagnostics import problems_from_validation_error
+from meshward.config.edge import ApimConfig, AppGatewayConfig
+from meshward.config.jwt import JwtIssuer
+from meshward.config.keyvault import ExternalSecretsConfig, KeyVaultConfig
+from meshward.config.mesh import MeshConfig
+from meshward.config.network import NetworkConfig
+from meshward.config.profiles import PROFILES, Environment, deep_merge
+from meshward.errors import ConfigError, Problem
+from meshward.mesh.intent.checks import mesh_problem
+
+
+class PlatformConfig(ConfigModel):
+    """Everything meshward builds for one stack, validated before any resource is declared."""
+
+    environment: Environment
+    """`dev` (cheap: Developer APIM, one zone, public API server with authorized ranges allowed)
+    or `prod` (hardened: zones, Premium APIM, private cluster, WAF Prevention, protect)."""
+    location: Annotated[str, Field(pattern=r"^[a-z]+[a-z0-9]*$")]
+    """Azure region, e.g. `westeurope`."""
+    prefix: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,9}$")] = "mw"
+    """Short prefix for Azure resource names (2–10 lower-case letters and digits)."""
+    tags: dict[str, str] = {}
+    """Tags on every Azure resource (meshward adds `managed-by` and `environment`)."""
+    network: NetworkConfig = NetworkConfig()
+    """Virtual network and private DNS."""
+    aks: AksConfig = AksConfig()
+    """The AKS cluster."""
+    mesh: MeshConfig = MeshConfig()
+    """The Istio installation and the mesh security intent."""
+    jwt_issuers: list[JwtIssuer] = []
+    """Token issuers trusted at the edge (APIM) and in the mesh (RequestAuthentication)."""
+    key_vault: KeyVaultConfig = KeyVaultConfig()
+    """The Key Vault."""
+    external_secrets: ExternalSecretsConfig = ExternalSecretsConfig()
+    """External Secrets Operator."""
+    apim: ApimConfig = ApimConfig()
+    """API Management."""
+    app_gateway: AppGatewayConfig = AppGatewayConfig()
+    """Application Gateway + WAF."""
+    protect_stateful_resources: bool = True
+    """Mark Key Vault, APIM and the cluster `protect` so `pulumi destroy` cannot remove them."""
+
+    @property
+    def workload_namespaces(self) -> list[str]:
+        """Namespaces that receive synced secrets and run meshed workloads (not system ones)."""
+        system = {"kube-system", self.external_secrets.namespace, self.mesh.root_namespace}
+        secrets = {s.namespace for s in self.external_secrets.secrets}
+        return sorted((secrets | set(self.mesh.namespace_names)) - system)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_profile(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            profile = PROFILES.get(str(data.get("environment")))
+            if profile is not None:
+                return deep_merge(profile, data)
+        return data
+
+    @model_validator(mode="after")
+    def _environment_rules(self) -> PlatformConfig:
+        if self.environment == "prod" and self.app_gateway.waf.mode != "Prevention":
+            raise ValueError(
+                "appGateway.waf.mode: must be 'Prevention' in prod "
+                "(Detection only logs and is allowed in dev only)"
+            )
+        names = [i.name for i in self.jwt_issuers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"jwtIssuers: names must be unique; repeated: {', '.join(dupes)}")
+        if self.apim.jwt_issuers is not None:
+            unknown = sorted(set(self.apim.jwt_issuers) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"apim.jwtIssuers: unknown issuers {', '.join(unknown)} "
+                    f"(known: {', '.join(names) or 'none'})"
+                )
+        problem = mesh_problem(
+            self.mesh,
+            self.jwt_issuers,
+            root_namespace=self.mesh.root_namespace,
+            ingress_namespace=self.mesh.ingress_namespace,
+            path_normalization=self.mesh.path_normalization,
+        )
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+def parse_platform_config(data: Any, root: str = "platform") -> PlatformConfig:
+    """Validate raw stack config into a `PlatformConfig`, or raise `ConfigError` with one
+    problem per line, each naming its field path under `root`."""
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(root, f"must be a mapping, got {type(data).__name__}")])
+    try:
+        return PlatformConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation_error(exc, PlatformConfig, root)) from None

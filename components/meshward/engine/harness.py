@@ -1,0 +1,133 @@
+"""Run the real Pulumi program in-process under Pulumi's mock engine and capture what it
+registers. This is the only difference between `meshward plan` and `pulumi up`: the program,
+its config and its components are the same."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from meshward.engine.mocks import PlanMocks
+from meshward.engine.placeholders import SECRET_PLACEHOLDER
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource as the engine received it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    protect: bool
+    dependencies: tuple[str, ...]
+    inputs: dict[str, Any]
+    """Inputs as the provider would receive them; secret values replaced by `[secret]`."""
+
+
+@dataclass
+class Capture:
+    """Everything a program run registered."""
+
+    project: str
+    stack: str
+    registrations: list[Registration] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy of deserialized inputs: secrets masked, resource refs as URNs."""
+    if rpc.is_rpc_secret(value):
+        return SECRET_PLACEHOLDER
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, pulumi.Resource):
+        return f"[resource {type(value).__name__}]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi.runtime.Mocks, capture: Capture) -> None:
+        super().__init__(mocks)
+        self.capture = capture
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine's rule (unlike the stock mock): the parent's whole qualified type, minus
+        # the root stack, so plan URNs are the ones `pulumi up` records.
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                type_ = f"{parent_type}${type_}"
+        return f"urn:pulumi:{self.capture.stack}::{self.capture.project}::{type_}::{name}"
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        self.capture.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                protect=bool(request.protect),
+                dependencies=tuple(sorted(set(request.dependencies))),
+                inputs=_plain(inputs),
+            )
+        )
+        return response
+
+
+def _run_path(program: Path) -> None:
+    runpy.run_path(str(program), run_name="__main__")
+
+
+def run_program(
+    program: Path,
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    secret_keys: set[str] | None = None,
+) -> Capture:
+    """Execute `program` (a Pulumi `__main__.py`) under mocks with the given stack config.
+
+    `config` maps full keys (`meshward:platform`) to plain values; objects are passed as JSON
+    the way the Pulumi CLI passes them. Exceptions raised by the program propagate unchanged.
+    """
+    capture = Capture(project=project, stack=stack)
+    mocks = PlanMocks()
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        mocks,
+        project=project,
+        stack=stack,
+        preview=False,
+        monitor=_RecordingMonitor(mocks, capture),
+    )
+    pulumi.runtime.set_all_config(
+        {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()},
+        secret_keys=sorted(secret_keys or ()),
+    )
+    root = str(program.parent.resolve())
+    sys.path.insert(0, root)
+    try:
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
+        _sync_await(run_pulumi_func(lambda: _run_path(program)))
+    finally:
+        sys.path.remove(root)
+    return capture

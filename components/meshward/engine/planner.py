@@ -1,0 +1,86 @@
+"""Plan one stack offline: config → mock-engine run → captured registrations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from meshward.config import PlatformConfig, parse_platform_config
+from meshward.engine.harness import Capture, run_program
+from meshward.engine.placeholders import SECRET_PLACEHOLDER
+from meshward.engine.plan import kubernetes_objects, plan_document, plan_files
+from meshward.engine.stackfile import load_stack_file
+from meshward.errors import ConfigError, Problem
+from meshward.mesh.access import AccessMatrix, access_files, plan_access
+
+PLATFORM_KEY = "platform"
+
+
+@dataclass(frozen=True)
+class PlannedStack:
+    """The outcome of running the program for one stack under mocks."""
+
+    capture: Capture
+    config: PlatformConfig
+    notes: tuple[str, ...]
+    """Things the user should know about the run (placeholder secrets)."""
+
+
+def plan_config(
+    program: Path,
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    encrypted_keys: frozenset[str] = frozenset(),
+) -> PlannedStack:
+    """Run `program` with `config` (full keys → values); encrypted or missing secrets become
+    placeholders, since nothing can decrypt them offline."""
+    # Validating first raises the same error the program would, and names the secret keys the
+    # program will ask for through `keyVault.seedSecrets`.
+    key = f"{project}:{PLATFORM_KEY}"
+    if key not in config:
+        raise ConfigError([Problem(key, f"missing: the stack config must set `{key}`")])
+    cfg = parse_platform_config(config[key], root=PLATFORM_KEY)
+    values = dict(config)
+    secret_keys = set(encrypted_keys)
+    notes = [f"{key} is encrypted; planned with a placeholder" for key in sorted(secret_keys)]
+    for seed in cfg.key_vault.seed_secrets:
+        key = f"{project}:{seed.config_key}"
+        if key not in values and key not in secret_keys:
+            notes.append(
+                f"{key} is not set; planned with a placeholder "
+                f"(set it with: pulumi config set --secret {key} <value>)"
+            )
+        secret_keys.add(key)
+    for key in secret_keys:
+        values.setdefault(key, SECRET_PLACEHOLDER)
+    capture = run_program(program, project, stack, values, secret_keys)
+    return PlannedStack(capture, cfg, tuple(notes))
+
+
+def plan_stack(project_dir: Path, stack: str) -> PlannedStack:
+    """Plan `Pulumi.<stack>.yaml` of the project in `project_dir`."""
+    sf = load_stack_file(project_dir, stack)
+    return plan_config(sf.program, sf.project, sf.stack, sf.config, sf.encrypted_keys)
+
+
+@dataclass(frozen=True)
+class RenderedStack:
+    """Everything `meshward plan` writes and reports for one planned stack."""
+
+    planned: PlannedStack
+    plan: dict[str, Any]
+    """The `plan.json` document."""
+    access: AccessMatrix
+    """Who can call what, decided by the simulator over the rendered Istio objects."""
+    files: dict[str, str]
+    """Output files by relative path: plan.json, manifests/, access.json, access.md."""
+
+
+def render_stack(planned: PlannedStack) -> RenderedStack:
+    """Derive the plan document, the access matrix and every output file from a run."""
+    plan = plan_document(planned.capture)
+    access = plan_access(kubernetes_objects(plan), planned.config)
+    files = plan_files(plan, access_files(access, planned.capture.stack))
+    return RenderedStack(planned, plan, access, files)

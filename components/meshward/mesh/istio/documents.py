@@ -1,0 +1,226 @@
+"""From manifest text or dicts to typed Istio objects, with every problem located."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from meshward.errors import Problem, UserInputError
+from meshward.mesh.istio._base import DECODED
+from meshward.mesh.istio.authorization import AuthorizationPolicy
+from meshward.mesh.istio.envelope import API_VERSIONS, GROUP
+from meshward.mesh.istio.peer_authentication import PeerAuthentication
+from meshward.mesh.istio.problems import IstioValidationError, problems_from_pydantic
+from meshward.mesh.istio.request_authentication import RequestAuthentication
+
+IstioObject = AuthorizationPolicy | RequestAuthentication | PeerAuthentication
+"""Any of the three security.istio.io kinds."""
+
+KINDS: dict[str, type[IstioObject]] = {
+    cls.KIND: cls for cls in (AuthorizationPolicy, RequestAuthentication, PeerAuthentication)
+}
+
+
+class ManifestSyntaxError(UserInputError):
+    """Text that is not YAML/JSON at all (the CLI exits 2 for it)."""
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """The outcome of validating one manifest document."""
+
+    object: IstioObject | None
+    """The typed object, or `None` when the document has errors."""
+    errors: list[Problem]
+    """Why the object would be rejected; empty when valid."""
+    warnings: list[Problem]
+    """Admitted-with-warning findings; may be non-empty for a valid object."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether istiod and the API server would admit the document."""
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document of a manifest file, checked if it is a security.istio.io object."""
+
+    index: int
+    """0-based position among the file's documents (empty documents count too)."""
+    ref: str
+    """`Kind/namespace/name` as far as the document tells, `-` for unknown parts."""
+    raw: Any
+    """The decoded document."""
+    result: ValidationResult | None
+    """`None` for other kinds (not ours to check)."""
+
+
+def is_istio_security(doc: Any) -> bool:
+    """Whether a decoded document claims to be a security.istio.io object."""
+    api_version = doc.get("apiVersion") if isinstance(doc, Mapping) else None
+    return isinstance(api_version, str) and api_version.split("/", 1)[0] == GROUP
+
+
+def parse_istio_object(doc: Mapping[str, Any]) -> IstioObject:
+    """A manifest dict as a typed object; raises IstioValidationError with every problem."""
+    if not isinstance(doc, Mapping):
+        raise IstioValidationError([Problem("", "document must be a mapping (an object)")])
+    kind = doc.get("kind")
+    if doc.get("apiVersion") not in API_VERSIONS:
+        raise IstioValidationError(
+            [Problem("apiVersion", f"must be one of {', '.join(API_VERSIONS)} [schema]")]
+        )
+    cls = KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise IstioValidationError(
+            [Problem("kind", f"must be one of {', '.join(KINDS)}, got {kind!r} [schema]")]
+        )
+    try:
+        # By alias only: a YAML key `notPaths` is the CRD field, `not_paths` is a typo (C16).
+        return cls.model_validate(doc, by_alias=True, by_name=False, context={DECODED: True})
+    except ValidationError as exc:
+        raise IstioValidationError(problems_from_pydantic(exc)) from None
+
+
+def validate_document(doc: Mapping[str, Any]) -> ValidationResult:
+    """Validate one manifest dict: the object when valid, errors and warnings either way."""
+    try:
+        obj = parse_istio_object(doc)
+    except IstioValidationError as exc:
+        return ValidationResult(None, list(exc.problems), exc.warnings)
+    return ValidationResult(obj, [], obj.warnings())
+
+
+def validate_object(obj: IstioObject) -> ValidationResult:
+    """Re-check an already built object as istiod will see it once serialized (e.g. compiler
+    output): round-trips it through its manifest so both layers agree."""
+    return validate_document(obj.to_manifest())
+
+
+def object_ref(doc: Any) -> str:
+    """`Kind/namespace/name` of a raw document, `-` for missing parts."""
+    if not isinstance(doc, Mapping):
+        return "-/-/-"
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    parts = (doc.get("kind"), meta.get("namespace"), meta.get("name") or meta.get("generateName"))
+    return "/".join(str(p) if p not in (None, "") else "-" for p in parts)
+
+
+def load_documents(text: str, source: str, *, json_input: bool = False) -> list[Document]:
+    """Every document of a YAML stream (or one JSON value); security.istio.io objects are
+    validated, `kind: List` items are expanded, other kinds are returned unchecked.
+
+    Raises ManifestSyntaxError when the text cannot be parsed at all. Duplicate mapping keys,
+    which Kubernetes' strict decoding rejects, are reported as errors of their document.
+    """
+    parsed = _parse_json(text, source) if json_input else _parse_yaml(text, source)
+    documents: list[Document] = []
+    for index, (doc, duplicates) in enumerate(parsed):
+        if doc is None:
+            continue  # an empty document (e.g. a trailing `---`) is not an object
+        for prefix, item in _expand_lists(doc):
+            documents.append(_document(index, prefix, item, duplicates))
+    return documents
+
+
+def _expand_lists(doc: Any) -> list[tuple[str, Any]]:
+    if (
+        isinstance(doc, Mapping)
+        and doc.get("kind") == "List"
+        and isinstance(doc.get("items"), list)
+    ):
+        return [(f"items[{i}].", item) for i, item in enumerate(doc["items"])]
+    return [("", doc)]
+
+
+def _document(index: int, prefix: str, doc: Any, duplicates: list[Problem]) -> Document:
+    ref = object_ref(doc)
+    if not is_istio_security(doc):
+        return Document(index, ref, doc, None)
+    result = validate_document(doc)
+    own_duplicates = [
+        Problem(p.path.removeprefix(prefix), p.message)
+        for p in duplicates
+        if p.path.startswith(prefix) or not prefix
+    ]
+    if own_duplicates:
+        result = ValidationResult(None, own_duplicates + result.errors, result.warnings)
+    if prefix:
+        result = ValidationResult(
+            result.object,
+            [Problem(f"{prefix}{p.path}".rstrip("."), p.message) for p in result.errors],
+            [Problem(f"{prefix}{p.path}".rstrip("."), p.message) for p in result.warnings],
+        )
+    return Document(index, ref, doc, result)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the YAML 1.1 timestamp type.
+
+    Kubernetes converts YAML to JSON before decoding, so `creationTimestamp: 2024-01-01T00:00:00Z`
+    is a string there; turning it into a datetime would break round-tripping.
+    """
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _parse_yaml(text: str, source: str) -> list[tuple[Any, list[Problem]]]:
+    loader = _Loader(text)
+    out: list[tuple[Any, list[Problem]]] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            duplicates: list[Problem] = []
+            _find_duplicates(node, "", duplicates)
+            out.append((loader.construct_document(node), duplicates))
+    except yaml.YAMLError as exc:
+        raise ManifestSyntaxError([Problem("", f"not valid YAML: {exc}")], source) from None
+    finally:
+        loader.dispose()
+    return out
+
+
+def _find_duplicates(node: yaml.Node, path: str, out: list[Problem]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                out.append(Problem(child, f"duplicate key {key!r} (line {line}) [schema]"))
+            seen.add(key)
+            _find_duplicates(value_node, child, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _find_duplicates(item, f"{path}[{index}]", out)
+
+
+def _parse_json(text: str, source: str) -> list[tuple[Any, list[Problem]]]:
+    duplicates: list[Problem] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in items:
+            if key in result:
+                duplicates.append(Problem("", f"duplicate key {key!r} [schema]"))
+            result[key] = value
+        return result
+
+    try:
+        return [(json.loads(text, object_pairs_hook=pairs), duplicates)]
+    except ValueError as exc:
+        raise ManifestSyntaxError([Problem("", f"not valid JSON: {exc}")], source) from None

@@ -1,0 +1,79 @@
+"""Read Kubernetes manifests (files or directories of YAML/JSON) into plain dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from meshward.errors import Problem, UserInputError
+
+SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+
+
+def _files(paths: Sequence[Path], problems: list[Problem]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), "no such file or directory"))
+    return files
+
+
+def _flatten(doc: object, where: str, out: list[dict[str, Any]], problems: list[Problem]) -> None:
+    if doc is None:
+        return
+    if not isinstance(doc, dict):
+        problems.append(Problem(where, f"expected a mapping, got {type(doc).__name__}"))
+        return
+    items = doc.get("items")
+    # `kubectl get ... -o yaml` wraps objects in a `List` (or `<Kind>List`) with `items`.
+    if (
+        isinstance(doc.get("kind"), str)
+        and doc["kind"].endswith("List")
+        and isinstance(items, list)
+    ):
+        for i, item in enumerate(items):
+            _flatten(item, f"{where}.items[{i}]", out, problems)
+        return
+    out.append(doc)
+
+
+def parse_documents(text: str, source: str) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Objects in one multi-document YAML/JSON text, and what could not be read."""
+    out: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    try:
+        docs: Iterable[object] = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+        return out, problems
+    for i, doc in enumerate(docs):
+        _flatten(doc, f"{source}: document {i + 1}", out, problems)
+    return out, problems
+
+
+def load_manifests(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """Every object in `paths` (files, or directories searched recursively for *.yaml, *.yml,
+    *.json), in a stable order; raises `UserInputError` naming every unreadable file."""
+    problems: list[Problem] = []
+    objects: list[dict[str, Any]] = []
+    for file in _files(paths, problems):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(str(file), f"cannot read: {exc}"))
+            continue
+        found, bad = parse_documents(text, str(file))
+        objects.extend(found)
+        problems.extend(bad)
+    if problems:
+        raise UserInputError(problems)
+    return objects

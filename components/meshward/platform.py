@@ -1,0 +1,265 @@
+"""The top-level component: the whole platform from one `PlatformConfig`.
+
+Internet → Application Gateway + WAF → API Management (internal) → Istio internal gateway →
+services on AKS; Key Vault holds every certificate and secret, External Secrets syncs them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NotRequired, TypedDict
+
+import pulumi
+from pulumi_azure_native import resources
+
+from meshward.azure.aks import Aks
+from meshward.azure.apim import ApiManagement
+from meshward.azure.appgw import AppGateway
+from meshward.azure.dns import KEY_VAULT_ZONE, apim_zone
+from meshward.azure.identity import ManagedIdentity
+from meshward.azure.keyvault import KeyVault
+from meshward.azure.network import Network
+from meshward.cluster.external_secrets import ExternalSecrets
+from meshward.cluster.istio import IstioMesh
+from meshward.cluster.mesh_security import MeshSecurity
+from meshward.config import PlatformConfig
+from meshward.naming import azure_name, global_name
+
+
+class PlatformArgs(TypedDict):
+    """Inputs of `Platform`."""
+
+    config: PlatformConfig
+    """The validated stack configuration."""
+    seed_secrets: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Values of `keyVault.seedSecrets` by secret name (read with `require_secret`)."""
+
+
+class Platform(pulumi.ComponentResource):
+    """AppGW+WAF → APIM → Istio ingress → services, on AKS, with Key Vault and External Secrets."""
+
+    resource_group_name: pulumi.Output[str]
+    """Resource group holding the platform."""
+    public_ip: pulumi.Output[str]
+    """Public IP of the Application Gateway (the only public entry point)."""
+    edge_hostname: str
+    """Public host name served by the Application Gateway."""
+    apim_private_ip: pulumi.Output[str]
+    """Private IP of API Management."""
+    apim_gateway_hostname: str
+    """Internal host name of API Management."""
+    mesh_gateway_url: str
+    """URL APIM forwards to (the mesh's internal gateway)."""
+    key_vault_uri: pulumi.Output[str]
+    """Key Vault URI."""
+    cluster_name: pulumi.Output[str]
+    """AKS cluster name."""
+    oidc_issuer_url: pulumi.Output[str]
+    """AKS OIDC issuer (for further workload-identity federations)."""
+    kubeconfig: pulumi.Output[str]
+    """User kubeconfig (Entra ID via kubelogin), secret."""
+    external_secrets_client_id: pulumi.Output[str]
+    """Client id of the identity External Secrets reads Key Vault with."""
+    mesh: IstioMesh
+    """The Istio installation (root namespace, revision, gateway, CRD dependencies)."""
+    mesh_security: MeshSecurity
+    """The mesh security objects compiled from `platform.mesh`."""
+
+    def __init__(
+        self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("meshward:index:Platform", name, None, opts)
+        cfg = args["config"]
+        base = f"{cfg.prefix}-{cfg.environment}"
+        tags = {**cfg.tags, "managed-by": "meshward", "environment": cfg.environment}
+        protect = cfg.protect_stateful_resources
+        child = pulumi.ResourceOptions(parent=self)
+        vault_name = global_name(cfg.prefix, cfg.environment, cfg.location, "kv", 24)
+        apim_name = global_name(cfg.prefix, cfg.environment, cfg.location, "apim", 50)
+        internal_zone = cfg.network.internal_dns_zone
+        ingress = cfg.mesh.ingress
+        mesh_host = f"{ingress.hostname}.{internal_zone}"
+
+        group = resources.ResourceGroup(
+            f"{name}-rg",
+            resource_group_name=azure_name(cfg.prefix, cfg.environment, "rg"),
+            location=cfg.location,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        rg = group.name
+
+        # --- Network and private DNS -------------------------------------------------------
+        zones = [internal_zone, apim_zone(apim_name)]
+        if cfg.key_vault.private_endpoint:
+            zones.insert(0, KEY_VAULT_ZONE)
+        network = Network(
+            f"{name}-network",
+            {
+                "config": cfg.network,
+                "base_name": base,
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
+                "private_dns_zones": zones,
+                "a_records": {internal_zone: {ingress.hostname: ingress.internal_ip}},
+                "ingress_ip": ingress.internal_ip,
+            },
+            opts=child,
+        )
+
+        # --- Identities that read Key Vault, then the vault --------------------------------
+        appgw_identity, apim_identity = (
+            ManagedIdentity(
+                f"{name}-{kind}-identity",
+                {
+                    "identity_name": f"{base}-{kind}",
+                    "resource_group_name": rg,
+                    "location": cfg.location,
+                    "tags": tags,
+                },
+                opts=child,
+            )
+            for kind in ("appgw", "apim")
+        )
+        vault = KeyVault(
+            f"{name}-kv",
+            {
+                "config": cfg.key_vault,
+                "vault_name": vault_name,
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
+                "private_endpoint_subnet_id": network.private_endpoints_subnet_id,
+                "private_dns_zone_id": network.zone_ids.get(KEY_VAULT_ZONE, ""),
+                "secret_readers": {
+                    "appgw": appgw_identity.principal_id,
+                    "apim": apim_identity.principal_id,
+                },
+                "seed_secrets": dict(args.get("seed_secrets", {})),
+                "protect": protect,
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[network]),
+        )
+
+        # --- AKS (with the Istio add-on when chosen) and in-cluster components -------------
+        aks = Aks(
+            f"{name}-aks",
+            {
+                "config": cfg.aks,
+                "mesh": cfg.mesh,
+                "base_name": base,
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
+                "node_subnet_id": network.aks_nodes_subnet_id,
+                "api_server_subnet_id": network.api_server_subnet_id,
+                "key_vault_id": vault.vault_id,
+                "protect": protect,
+            },
+            opts=child,
+        )
+        in_cluster = pulumi.ResourceOptions(parent=self, providers=[aks.provider])
+        self.mesh = IstioMesh(
+            f"{name}-mesh",
+            {
+                "config": cfg.mesh,
+                "cluster": aks.cluster,
+                "gateway_hostname": mesh_host,
+                "gateway_credential_name": cfg.external_secrets.gateway_certificate,
+                "workload_namespaces": cfg.workload_namespaces,
+            },
+            opts=in_cluster,
+        )
+        self.mesh_security = MeshSecurity(
+            f"{name}-mesh-security",
+            {
+                "intent": cfg.mesh,
+                "issuers": cfg.jwt_issuers,
+                "root_namespace": self.mesh.root_namespace,
+                "trust_domain": self.mesh.trust_domain,
+                "ingress_namespace": self.mesh.ingress_namespace,
+                "installation": [*self.mesh.installation, *self.mesh.namespaces.values()],
+            },
+            opts=in_cluster,
+        )
+
+        secrets = ExternalSecrets(
+            f"{name}-eso",
+            {
+                "config": cfg.external_secrets,
+                "base_name": base,
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
+                "oidc_issuer_url": aks.oidc_issuer_url,
+                "key_vault_id": vault.vault_id,
+                "key_vault_uri": vault.vault_uri,
+                "gateway_namespace": self.mesh.ingress_namespace,
+                "namespaces": self.mesh.namespaces,
+                "target_dependencies": self.mesh.installation,
+            },
+            opts=in_cluster,
+        )
+
+        # --- The edge: APIM (internal) behind Application Gateway + WAF --------------------
+        apim = ApiManagement(
+            f"{name}-apim",
+            {
+                "config": cfg.apim,
+                "jwt_issuers": cfg.jwt_issuers,
+                "service_name": apim_name,
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
+                "subnet_id": network.apim_subnet_id,
+                "identity_id": apim_identity.id,
+                "identity_client_id": apim_identity.client_id,
+                "key_vault_uri": vault.vault_uri,
+                "backend_url": f"https://{mesh_host}",
+                "internal_zone": internal_zone,
+                "service_zone": apim_zone(apim_name),
+                "protect": protect,
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[network, vault]),
+        )
+        appgw = AppGateway(
+            f"{name}-appgw",
+            {
+                "config": cfg.app_gateway,
+                "base_name": base,
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
+                "subnet_id": network.app_gateway_subnet_id,
+                "identity_id": appgw_identity.id,
+                "key_vault_uri": vault.vault_uri,
+                "backend_hostname": apim.gateway_hostname,
+                "backend_ip": apim.private_ip,
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[vault]),
+        )
+
+        self.resource_group_name = rg
+        self.public_ip = appgw.public_ip
+        self.edge_hostname = cfg.app_gateway.hostname
+        self.apim_private_ip = apim.private_ip
+        self.apim_gateway_hostname = apim.gateway_hostname
+        self.mesh_gateway_url = f"https://{mesh_host}"
+        self.key_vault_uri = vault.vault_uri
+        self.cluster_name = aks.cluster_name
+        self.oidc_issuer_url = aks.oidc_issuer_url
+        self.kubeconfig = aks.kubeconfig
+        self.external_secrets_client_id = secrets.identity_client_id
+        self.register_outputs(
+            {
+                "resource_group_name": self.resource_group_name,
+                "public_ip": self.public_ip,
+                "apim_private_ip": self.apim_private_ip,
+                "key_vault_uri": self.key_vault_uri,
+                "cluster_name": self.cluster_name,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "kubeconfig": self.kubeconfig,
+                "external_secrets_client_id": self.external_secrets_client_id,
+            }
+        )
