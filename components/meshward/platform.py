@@ -33,13 +33,15 @@ class PlatformArgs(TypedDict):
     """The validated stack configuration."""
     seed_secrets: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Values of `keyVault.seedSecrets` by secret name (read with `require_secret`)."""
+    resource_group_name: NotRequired[pulumi.Input[str]]
+    """An existing resource group to build in, instead of creating `<prefix>-<env>-rg`."""
 
 
 class Platform(pulumi.ComponentResource):
     """AppGW+WAF → APIM → Istio ingress → services, on AKS, with Key Vault and External Secrets."""
 
     resource_group_name: pulumi.Output[str]
-    """Resource group holding the platform."""
+    """Resource group holding the platform (created, or the one given in the args)."""
     public_ip: pulumi.Output[str]
     """Public IP of the Application Gateway (the only public entry point)."""
     edge_hostname: str
@@ -80,14 +82,17 @@ class Platform(pulumi.ComponentResource):
         ingress = cfg.mesh.ingress
         mesh_host = f"{ingress.hostname}.{internal_zone}"
 
-        group = resources.ResourceGroup(
-            f"{name}-rg",
-            resource_group_name=azure_name(cfg.prefix, cfg.environment, "rg"),
-            location=cfg.location,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=protect),
-        )
-        rg = group.name
+        rg: pulumi.Input[str]
+        if "resource_group_name" in args:
+            rg = args["resource_group_name"]
+        else:
+            rg = resources.ResourceGroup(
+                f"{name}-rg",
+                resource_group_name=azure_name(cfg.prefix, cfg.environment, "rg"),
+                location=cfg.location,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self, protect=protect),
+            ).name
 
         # --- Network and private DNS -------------------------------------------------------
         zones = [internal_zone, apim_zone(apim_name)]
@@ -179,6 +184,7 @@ class Platform(pulumi.ComponentResource):
                 "root_namespace": self.mesh.root_namespace,
                 "trust_domain": self.mesh.trust_domain,
                 "ingress_namespace": self.mesh.ingress_namespace,
+                "path_normalization": cfg.mesh.path_normalization,
                 "installation": [*self.mesh.installation, *self.mesh.namespaces.values()],
             },
             opts=in_cluster,
@@ -240,7 +246,7 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[vault]),
         )
 
-        self.resource_group_name = rg
+        self.resource_group_name = pulumi.Output.from_input(rg)
         self.public_ip = appgw.public_ip
         self.edge_hostname = cfg.app_gateway.hostname
         self.apim_private_ip = apim.private_ip

@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import authorization, containerservice, operationalinsights
 
 from meshward.azure import aks_profiles
+from meshward.azure.existing import require_for_create, resource_group_of
 from meshward.azure.identity import ManagedIdentity, assign_role
 from meshward.config.aks import AksConfig
 from meshward.config.mesh import MeshInstallConfig
@@ -26,21 +27,29 @@ def _addon_object_id(addon_profiles: Any, addon: str) -> str:
     return str(getattr(identity, "object_id", None) or "")
 
 
-class AksArgs(TypedDict):
-    """Inputs of `Aks`."""
+#: `AksArgs` keys needed to create a cluster (not with `existing_cluster_id`).
+_CREATE_KEYS = ("config", "mesh", "base_name", "resource_group_name", "location", "node_subnet_id")
 
-    config: AksConfig
-    """Cluster settings."""
-    mesh: MeshInstallConfig
-    """Istio installation (the add-on is part of the cluster resource)."""
-    base_name: str
-    """Prefix of Azure names, e.g. `mw-dev`."""
-    resource_group_name: pulumi.Input[str]
-    """Resource group of the cluster."""
-    location: str
-    """Azure region."""
-    node_subnet_id: pulumi.Input[str]
-    """Subnet of the nodes and internal load balancers."""
+
+class AksArgs(TypedDict):
+    """Inputs of `Aks`: everything needed to create a cluster, or `existing_cluster_id` alone
+    to use a cluster made elsewhere (then only its Kubernetes provider is registered)."""
+
+    existing_cluster_id: NotRequired[pulumi.Input[str]]
+    """Resource ID of an existing AKS cluster to use instead of creating one: the component
+    reads it (`ManagedCluster.get`) and builds a Kubernetes provider from its user credentials."""
+    config: NotRequired[AksConfig]
+    """Cluster settings (required to create)."""
+    mesh: NotRequired[MeshInstallConfig]
+    """Istio installation; the add-on is part of the cluster resource (required to create)."""
+    base_name: NotRequired[str]
+    """Prefix of Azure names, e.g. `mw-dev` (required to create)."""
+    resource_group_name: NotRequired[pulumi.Input[str]]
+    """Resource group of the cluster (required to create)."""
+    location: NotRequired[str]
+    """Azure region (required to create)."""
+    node_subnet_id: NotRequired[pulumi.Input[str]]
+    """Subnet of the nodes and internal load balancers (required to create)."""
     api_server_subnet_id: NotRequired[pulumi.Input[str] | None]
     """Delegated subnet for API-server VNet integration (optional)."""
     key_vault_id: NotRequired[pulumi.Input[str]]
@@ -52,10 +61,12 @@ class AksArgs(TypedDict):
 
 
 class Aks(pulumi.ComponentResource):
-    """An Entra-only AKS cluster (no local accounts) with workload identity and overlay CNI."""
+    """An Entra-only AKS cluster (no local accounts) with workload identity and overlay CNI, or
+    an existing cluster read by ID; either way with a Kubernetes provider for it."""
 
     cluster: containerservice.ManagedCluster
-    """The cluster resource (the Istio add-on installation when `mesh.install` is `addon`)."""
+    """The cluster resource (the Istio add-on installation when `mesh.install` is `addon`); a
+    read-only reference with `existing_cluster_id`."""
     cluster_name: pulumi.Output[str]
     """Name of the cluster."""
     cluster_id: pulumi.Output[str]
@@ -63,7 +74,8 @@ class Aks(pulumi.ComponentResource):
     oidc_issuer_url: pulumi.Output[str]
     """OIDC issuer that workload-identity federations trust."""
     control_plane_identity_principal_id: pulumi.Output[str]
-    """Principal of the cluster's user-assigned control-plane identity."""
+    """Principal of the cluster's user-assigned control-plane identity (with
+    `existing_cluster_id`: its system-assigned identity, empty when it has none)."""
     kubeconfig: pulumi.Output[str]
     """User kubeconfig (Entra ID exec via kubelogin), secret."""
     provider: k8s.Provider
@@ -73,6 +85,22 @@ class Aks(pulumi.ComponentResource):
         self, name: str, args: AksArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meshward:index:Aks", name, None, opts)
+        existing = args.get("existing_cluster_id")
+        if existing is not None:
+            self.cluster = containerservice.ManagedCluster.get(
+                f"{name}-cluster", existing, opts=pulumi.ResourceOptions(parent=self)
+            )
+            rg: pulumi.Input[str] = pulumi.Output.from_input(existing).apply(resource_group_of)
+            self.control_plane_identity_principal_id = self.cluster.identity.apply(
+                lambda i: str((i.principal_id if i else None) or "")
+            )
+        else:
+            require_for_create("Aks", args, _CREATE_KEYS, "existing_cluster_id")
+            rg = args["resource_group_name"]
+            self._create(name, args)
+        self._connect(name, rg)
+
+    def _create(self, name: str, args: AksArgs) -> None:
         cfg, base = args["config"], args["base_name"]
         rg, location, tags = (
             args["resource_group_name"],
@@ -193,7 +221,9 @@ class Aks(pulumi.ComponentResource):
                 principal_id=csi_identity,
                 parent=self,
             )
+        self.control_plane_identity_principal_id = identity.principal_id
 
+    def _connect(self, name: str, rg: pulumi.Input[str]) -> None:
         credentials = containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=rg, resource_name=self.cluster.name
         )
@@ -211,7 +241,6 @@ class Aks(pulumi.ComponentResource):
         self.oidc_issuer_url = self.cluster.oidc_issuer_profile.apply(
             lambda p: str((p.issuer_url if p else None) or "")
         )
-        self.control_plane_identity_principal_id = identity.principal_id
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,

@@ -8,6 +8,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 from pulumi_azure_native import authorization, keyvault, network
 
+from meshward.azure.existing import require_for_create, resource_group_of
 from meshward.azure.identity import assign_role
 from meshward.config.keyvault import KeyVaultConfig
 
@@ -34,17 +35,26 @@ def vault_properties(cfg: KeyVaultConfig, tenant_id: Any) -> dict[str, Any]:
     }
 
 
-class KeyVaultArgs(TypedDict):
-    """Inputs of `KeyVault`."""
+#: `KeyVaultArgs` keys needed to create a vault (not with `existing_vault_id`).
+_CREATE_KEYS = ("config", "vault_name", "resource_group_name", "location")
 
-    config: KeyVaultConfig
-    """Vault settings."""
-    vault_name: str
-    """Globally unique vault name."""
-    resource_group_name: pulumi.Input[str]
-    """Resource group of the vault."""
-    location: str
-    """Azure region."""
+
+class KeyVaultArgs(TypedDict):
+    """Inputs of `KeyVault`: the settings to create a vault, or `existing_vault_id` to grant
+    readers and seed secrets in a vault made elsewhere."""
+
+    existing_vault_id: NotRequired[pulumi.Input[str]]
+    """Resource ID of an existing vault (RBAC authorization enabled) to use instead of creating
+    one: the component reads it (`Vault.get`) and adds only readers and seeded secrets; its
+    network access stays as its owner set it."""
+    config: NotRequired[KeyVaultConfig]
+    """Vault settings (required to create)."""
+    vault_name: NotRequired[str]
+    """Globally unique vault name (required to create)."""
+    resource_group_name: NotRequired[pulumi.Input[str]]
+    """Resource group of the vault (required to create)."""
+    location: NotRequired[str]
+    """Azure region (required to create)."""
     private_endpoint_subnet_id: NotRequired[pulumi.Input[str]]
     """Subnet for the private endpoint (with `config.privateEndpoint`)."""
     private_dns_zone_id: NotRequired[pulumi.Input[str]]
@@ -60,7 +70,8 @@ class KeyVaultArgs(TypedDict):
 
 
 class KeyVault(pulumi.ComponentResource):
-    """Key Vault with RBAC authorization, purge protection and a private endpoint."""
+    """Key Vault with RBAC authorization, purge protection and a private endpoint, or an
+    existing vault read by ID; either way with its secret readers and seeded secrets."""
 
     vault_id: pulumi.Output[str]
     """Resource id of the vault."""
@@ -75,6 +86,25 @@ class KeyVault(pulumi.ComponentResource):
         self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meshward:index:KeyVault", name, None, opts)
+        existing = args.get("existing_vault_id")
+        if existing is not None:
+            vault = keyvault.Vault.get(
+                f"{name}-vault", existing, opts=pulumi.ResourceOptions(parent=self)
+            )
+            rg: pulumi.Input[str] = pulumi.Output.from_input(existing).apply(resource_group_of)
+        else:
+            require_for_create("KeyVault", args, _CREATE_KEYS, "existing_vault_id")
+            rg = args["resource_group_name"]
+            vault = self._create(name, args)
+        self._grant(name, args, vault, rg)
+        self.vault_id = vault.id
+        self.vault_name = vault.name
+        self.vault_uri = vault.properties.apply(lambda p: str(p.vault_uri or ""))
+        self.register_outputs(
+            {"vault_id": self.vault_id, "vault_name": self.vault_name, "vault_uri": self.vault_uri}
+        )
+
+    def _create(self, name: str, args: KeyVaultArgs) -> keyvault.Vault:
         cfg, rg, tags = args["config"], args["resource_group_name"], dict(args.get("tags", {}))
         tenant_id = authorization.get_client_config_output().tenant_id
         vault = keyvault.Vault(
@@ -111,6 +141,11 @@ class KeyVault(pulumi.ComponentResource):
                     ],
                     opts=pulumi.ResourceOptions(parent=self),
                 )
+        return vault
+
+    def _grant(
+        self, name: str, args: KeyVaultArgs, vault: keyvault.Vault, rg: pulumi.Input[str]
+    ) -> None:
         self.reader_grants = [
             assign_role(
                 f"{name}-reader-{short}",
@@ -130,9 +165,3 @@ class KeyVault(pulumi.ComponentResource):
                 properties={"value": pulumi.Output.secret(value)},
                 opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["properties"]),
             )
-        self.vault_id = vault.id
-        self.vault_name = vault.name
-        self.vault_uri = vault.properties.apply(lambda p: str(p.vault_uri or ""))
-        self.register_outputs(
-            {"vault_id": self.vault_id, "vault_name": self.vault_name, "vault_uri": self.vault_uri}
-        )

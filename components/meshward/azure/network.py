@@ -8,6 +8,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 from pulumi_azure_native import network, privatedns
 
+from meshward.azure.existing import require_for_create
 from meshward.azure.nsg_rules import subnet_rules
 from meshward.config.network import NetworkConfig
 
@@ -21,11 +22,33 @@ SUBNET_NAMES: dict[str, str] = {
 }
 
 
-class NetworkArgs(TypedDict):
-    """Inputs of `Network`."""
+class ExistingSubnets(TypedDict):
+    """A VNet and subnets made elsewhere (IDs may be Outputs of another stack); pass only the
+    subnets of the components you compose."""
 
-    config: NetworkConfig
-    """VNet and subnet layout, or the existing subnets to use."""
+    vnet_id: pulumi.Input[str]
+    """Resource ID of the virtual network (private DNS zones are linked to it)."""
+    aks_nodes_subnet_id: NotRequired[pulumi.Input[str]]
+    """AKS node subnet."""
+    app_gateway_subnet_id: NotRequired[pulumi.Input[str]]
+    """Dedicated Application Gateway subnet."""
+    apim_subnet_id: NotRequired[pulumi.Input[str]]
+    """Dedicated API Management subnet."""
+    private_endpoints_subnet_id: NotRequired[pulumi.Input[str]]
+    """Private endpoint subnet."""
+    api_server_subnet_id: NotRequired[pulumi.Input[str]]
+    """Subnet delegated to `Microsoft.ContainerService/managedClusters`."""
+
+
+class NetworkArgs(TypedDict):
+    """Inputs of `Network`: a layout to create, or the existing VNet and subnets to use (then
+    only the private DNS zones and records are created)."""
+
+    existing: NotRequired[ExistingSubnets]
+    """An existing VNet and its subnets, instead of creating them (the same as
+    `config.existing`, but the IDs may be Outputs)."""
+    config: NotRequired[NetworkConfig]
+    """VNet and subnet layout, or the existing subnets to use (required unless `existing`)."""
     base_name: str
     """Prefix of Azure names, e.g. `mw-dev`."""
     resource_group_name: pulumi.Input[str]
@@ -54,7 +77,9 @@ class Network(pulumi.ComponentResource):
     apim_subnet_id: pulumi.Output[str]
     """Dedicated API Management subnet."""
     private_endpoints_subnet_id: pulumi.Output[str]
-    """Subnet of private endpoints."""
+    """Subnet of private endpoints.
+
+    With `existing`, a subnet not given there reads as an empty string."""
     api_server_subnet_id: pulumi.Output[str] | None
     """Delegated subnet for API-server VNet integration, when there is one."""
     zone_ids: dict[str, pulumi.Output[str]]
@@ -64,22 +89,17 @@ class Network(pulumi.ComponentResource):
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meshward:index:Network", name, None, opts)
-        cfg, rg, tags = args["config"], args["resource_group_name"], dict(args.get("tags", {}))
-        if cfg.existing is not None:
-            ex = cfg.existing
-            self.vnet_id = pulumi.Output.from_input(ex.vnet_id)
-            self.aks_nodes_subnet_id = pulumi.Output.from_input(ex.aks_nodes_subnet_id)
-            self.app_gateway_subnet_id = pulumi.Output.from_input(ex.app_gateway_subnet_id)
-            self.apim_subnet_id = pulumi.Output.from_input(ex.apim_subnet_id)
-            self.private_endpoints_subnet_id = pulumi.Output.from_input(
-                ex.private_endpoints_subnet_id
+        rg, tags = args["resource_group_name"], dict(args.get("tags", {}))
+        existing = args.get("existing")
+        if existing is None and "config" in args and args["config"].existing is not None:
+            existing = cast(
+                ExistingSubnets,
+                args["config"].existing.model_dump(by_alias=False, exclude_none=True),
             )
-            self.api_server_subnet_id = (
-                pulumi.Output.from_input(ex.api_server_subnet_id)
-                if ex.api_server_subnet_id
-                else None
-            )
+        if existing is not None:
+            self._use(existing)
         else:
+            require_for_create("Network", args, ["config"], "existing")
             self._create_vnet(name, args)
         self.zone_ids = {}
         for zone_name in args.get("private_dns_zones", []):
@@ -93,6 +113,20 @@ class Network(pulumi.ComponentResource):
                 "private_endpoints_subnet_id": self.private_endpoints_subnet_id,
                 "zone_ids": self.zone_ids,
             }
+        )
+
+    def _use(self, existing: ExistingSubnets) -> None:
+        def subnet(key: str) -> pulumi.Output[str]:
+            return pulumi.Output.from_input(cast(Mapping[str, Any], existing).get(key, ""))
+
+        self.vnet_id = pulumi.Output.from_input(existing["vnet_id"])
+        self.aks_nodes_subnet_id = subnet("aks_nodes_subnet_id")
+        self.app_gateway_subnet_id = subnet("app_gateway_subnet_id")
+        self.apim_subnet_id = subnet("apim_subnet_id")
+        self.private_endpoints_subnet_id = subnet("private_endpoints_subnet_id")
+        api_server = existing.get("api_server_subnet_id")
+        self.api_server_subnet_id = (
+            pulumi.Output.from_input(api_server) if api_server is not None else None
         )
 
     def _create_vnet(self, name: str, args: NetworkArgs) -> None:

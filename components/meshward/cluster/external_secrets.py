@@ -10,12 +10,12 @@ import pulumi_kubernetes as k8s
 
 from meshward.azure.identity import ManagedIdentity, assign_role
 from meshward.cluster import external_secrets_specs as specs
+from meshward.cluster.provider import with_provider
 from meshward.config.keyvault import ExternalSecretsConfig
 
 
 class ExternalSecretsArgs(TypedDict):
-    """Inputs of `ExternalSecrets`. Pass the cluster's Kubernetes provider in
-    `opts.providers`."""
+    """Inputs of `ExternalSecrets`."""
 
     config: ExternalSecretsConfig
     """Chart version, namespace and the secrets to sync."""
@@ -39,6 +39,9 @@ class ExternalSecretsArgs(TypedDict):
     """Resources that create namespaces owned elsewhere (e.g. the Istio add-on)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on Azure resources."""
+    kubernetes_provider: NotRequired[pulumi.ProviderResource]
+    """Provider of the target cluster. Default: the provider in `opts.providers`, else
+    Pulumi's default Kubernetes provider (the ambient kubeconfig)."""
 
 
 class ExternalSecrets(pulumi.ComponentResource):
@@ -58,7 +61,12 @@ class ExternalSecrets(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ExternalSecretsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meshward:index:ExternalSecrets", name, None, opts)
+        super().__init__(
+            "meshward:index:ExternalSecrets",
+            name,
+            None,
+            with_provider(opts, args.get("kubernetes_provider")),
+        )
         cfg = args["config"]
         identity = ManagedIdentity(
             f"{name}-identity",

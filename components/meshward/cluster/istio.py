@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from meshward.cluster import istio_values as values
+from meshward.cluster.provider import with_provider
 from meshward.config.mesh import (
     ADDON_INGRESS_NAMESPACE,
     HELM_INGRESS_NAMESPACE,
@@ -17,18 +18,22 @@ from meshward.config.mesh import (
 
 
 class IstioMeshArgs(TypedDict):
-    """Inputs of `IstioMesh`. Pass the cluster's Kubernetes provider in `opts.providers`."""
+    """Inputs of `IstioMesh`."""
 
     config: MeshInstallConfig
     """How Istio is installed."""
-    cluster: pulumi.Resource
-    """The AKS cluster (for the add-on, the resource that installs Istio)."""
+    cluster: NotRequired[pulumi.Resource]
+    """The AKS cluster resource, when this program manages it (for the add-on, the resource
+    that installs Istio). Leave it out for a cluster made elsewhere (its add-on enabled there)."""
     gateway_hostname: str
     """Host name APIM calls the internal gateway by."""
     gateway_credential_name: str
     """TLS secret of the internal gateway (in the ingress namespace)."""
     workload_namespaces: NotRequired[Sequence[str]]
     """Namespaces to create with sidecar injection on."""
+    kubernetes_provider: NotRequired[pulumi.ProviderResource]
+    """Provider of the target cluster. Default: the provider in `opts.providers`, else
+    Pulumi's default Kubernetes provider (the ambient kubeconfig)."""
 
 
 class IstioMesh(pulumi.ComponentResource):
@@ -57,8 +62,14 @@ class IstioMesh(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: IstioMeshArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meshward:index:IstioMesh", name, None, opts)
+        super().__init__(
+            "meshward:index:IstioMesh",
+            name,
+            None,
+            with_provider(opts, args.get("kubernetes_provider")),
+        )
         mesh = args["config"]
+        cluster = args.get("cluster")
         self.root_namespace = mesh.root_namespace
         self.trust_domain = mesh.trust_domain
         self.revision = mesh.revision
@@ -69,10 +80,10 @@ class IstioMesh(pulumi.ComponentResource):
         self.namespaces = {}
 
         if mesh.install == "addon":
-            self.installation = [args["cluster"]]
+            self.installation = [cluster] if cluster is not None else []
             self._configure_addon(name, mesh)
         else:
-            self.installation = self._install_helm(name, mesh, args["cluster"])
+            self.installation = self._install_helm(name, mesh, cluster)
 
         k8s.apiextensions.CustomResource(
             f"{name}-internal-gateway",
@@ -126,17 +137,18 @@ class IstioMesh(pulumi.ComponentResource):
         )
 
     def _install_helm(
-        self, name: str, mesh: MeshInstallConfig, cluster: pulumi.Resource
+        self, name: str, mesh: MeshInstallConfig, cluster: pulumi.Resource | None
     ) -> list[pulumi.Resource]:
+        after_cluster = [cluster] if cluster is not None else []
         system = k8s.core.v1.Namespace(
             f"{name}-ns-system",
             metadata={"name": mesh.root_namespace},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after_cluster),
         )
         ingress = k8s.core.v1.Namespace(
             f"{name}-ns-ingress",
             metadata={"name": HELM_INGRESS_NAMESPACE, "labels": self.injection_labels},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after_cluster),
         )
         self.namespaces[HELM_INGRESS_NAMESPACE] = ingress
 

@@ -1,4 +1,9 @@
-"""`MeshSecurity`: the compiled mesh security objects, registered on the cluster."""
+"""`MeshSecurity`: the compiled mesh security objects, registered on the cluster.
+
+It needs only the facts of an Istio installation (root namespace, trust domain, ingress
+namespace, path normalization), so it works on any cluster running Istio, including one
+meshward did not create: pass `kubernetes_provider`, or none for Pulumi's default provider.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from pulumi_kubernetes.meta.v1 import ObjectMetaArgs
 from pulumi_kubernetes.networking.v1 import NetworkPolicy
 
+from meshward.cluster.provider import with_provider
 from meshward.config.jwt import JwtIssuer
 from meshward.mesh.compiler import compile_mesh
-from meshward.mesh.intent import MeshIntent
+from meshward.mesh.intent import MeshIntent, mesh_problem
 from meshward.mesh.network_policy import compile_network_policies
 
 
@@ -24,14 +30,23 @@ class MeshSecurityArgs(TypedDict):
     issuers: Sequence[JwtIssuer]
     """`platform.jwtIssuers` (the same issuers APIM validates)."""
     root_namespace: str
-    """The Istio installation's root namespace (`aks-istio-system` or `istio-system`)."""
+    """The Istio installation's root namespace (`aks-istio-system` for the AKS add-on,
+    `istio-system` for upstream Helm, or whatever `istiod --rootNamespace` says)."""
     trust_domain: str
-    """The mesh trust domain principals are written in."""
+    """The mesh trust domain principals are written in (MeshConfig `trustDomain`)."""
     ingress_namespace: str
-    """Namespace of the ingress gateways (`from.ingressGateway`)."""
+    """Namespace of the ingress gateways (`from.ingressGateway`): `aks-istio-ingress` for the
+    add-on, wherever the gateway runs otherwise."""
+    path_normalization: NotRequired[str]
+    """MeshConfig `pathNormalization.normalization` of the cluster. Default: the intent's own
+    setting when it is a `MeshConfig`, else Istio's default `BASE` (deny paths then refuse to
+    compile, because `//admin` would bypass them)."""
     installation: NotRequired[Sequence[pulumi.Resource]]
     """Resources that install Istio's CRDs, istiod and the workload namespaces; every object
     depends on them."""
+    kubernetes_provider: NotRequired[pulumi.ProviderResource]
+    """Provider of the target cluster. Default: the provider in `opts.providers`, else
+    Pulumi's default Kubernetes provider (the ambient kubeconfig)."""
 
 
 def _meta(obj: dict[str, Any]) -> ObjectMetaArgs:
@@ -54,8 +69,26 @@ class MeshSecurity(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: MeshSecurityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("meshward:index:MeshSecurity", name, None, opts)
+        super().__init__(
+            "meshward:index:MeshSecurity",
+            name,
+            None,
+            with_provider(opts, args.get("kubernetes_provider")),
+        )
         installation = list(args.get("installation") or [])
+        intent = args["intent"]
+        # The same cross-checks the stack config runs, against this cluster's facts.
+        problem = mesh_problem(
+            intent,
+            args["issuers"],
+            root_namespace=args["root_namespace"],
+            ingress_namespace=args["ingress_namespace"],
+            path_normalization=args.get(
+                "path_normalization", str(getattr(intent, "path_normalization", "BASE"))
+            ),
+        )
+        if problem is not None:
+            raise ValueError(f"MeshSecurity {name}: {problem}")
         istio_objects = compile_mesh(
             args["intent"],
             args["issuers"],
