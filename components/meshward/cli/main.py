@@ -4,20 +4,44 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
+from meshward import interrupts
 from meshward.errors import UserInputError
 
-#: Subcommand name → module with `add_arguments(parser)` and `run(args) -> int`. Modules are
-#: imported only when their command runs, so `validate` never pays for the Azure SDK.
+#: Subcommand name → (module, one-line help). A module provides `add_arguments(parser)`,
+#: `run(args) -> int` and `EXAMPLES` (shown under `--help`). Modules are imported only when
+#: their command runs, so `validate` never pays for the Azure SDK.
 COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("meshward.cli.plan", "Render a stack offline under Pulumi's mock engine."),
     "simulate": ("meshward.cli.simulate", "Decide requests against Istio security manifests."),
     "validate": ("meshward.cli.validate", "Check Istio security manifests by istiod's rules."),
 }
 
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+"""Findings or denials, where reporting them is the command's point."""
 EXIT_USER_ERROR = 2
+"""Input that cannot be used; nothing was written."""
+EXIT_INTERRUPTED = interrupts.exit_code(2)
+"""SIGINT (130); SIGTERM ends with 143."""
+
+EXIT_CODES_HELP = """\
+exit codes: 0 ok; 1 findings or denied, where reporting them is the point;
+  2 bad input (nothing written); 130 interrupted (143 on SIGTERM)"""
+
+
+def version() -> str:
+    """The installed distribution's version (`0+unknown` when run from a bare source tree)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("meshward")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,16 +52,40 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser; subcommand arguments are added by their modules."""
-    parser = _Parser(prog="meshward", description="Prove a zero-trust mesh before deploying it.")
+    parser = _Parser(
+        prog="meshward",
+        description="Prove a zero-trust mesh before deploying it.",
+        epilog=f"run `meshward COMMAND --help` for a command's options and an example\n\n"
+        f"{EXIT_CODES_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_version(parser)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, (module, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(module).add_arguments(command)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        examples = str(getattr(module, "EXAMPLES", "")).strip("\n")
+        command = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=f"examples:\n{examples}\n\n{EXIT_CODES_HELP}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _add_version(command)
+        module.add_arguments(command)
     return parser
+
+
+def _add_version(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"meshward {version()}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; user mistakes print one line per problem and return 2."""
+    if argv is None:
+        # Only a real process (the console script) owns its signals; tests calling main([...])
+        # keep pytest's.
+        interrupts.install()
     args = build_parser().parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
     try:
@@ -45,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserInputError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # The reader went away (`meshward simulate ... | head`): stop quietly, as cat does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13
 
 
 if __name__ == "__main__":

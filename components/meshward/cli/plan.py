@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+
+from meshward.cli.options import add_report_options
+
+EXAMPLES = """\
+  meshward plan                          # dev stack of the nearest Pulumi.yaml into out/dev/
+  meshward plan --stack prod --out /tmp/prod-plan
+  meshward plan --format json | jq .weakened    # settings weaker than the baseline
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path(),
         help="project directory (default: nearest Pulumi.yaml)",
     )
+    add_report_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,16 +36,34 @@ def run(args: argparse.Namespace) -> int:
 
     from meshward.cli.report import print_plan_summary
     from meshward.config import weakened_settings
+    from meshward.engine.plan import type_counts
     from meshward.engine.planner import plan_stack, render_stack
     from meshward.engine.stackfile import find_project
-    from meshward.engine.writer import write_tree
+    from meshward.engine.writer import check_output_dir, write_tree
 
     project_dir = find_project(args.project)
-    rendered = render_stack(plan_stack(project_dir, args.stack))
     out_dir = args.out or project_dir / "out" / args.stack
+    # Refuse a folder meshward did not write before spending the render on it.
+    check_output_dir(out_dir)
+    rendered = render_stack(plan_stack(project_dir, args.stack))
     write_tree(out_dir, rendered.files)
     planned = rendered.planned
-    weak = [f"{w.path} = {w.value}: {w.why}" for w in weakened_settings(planned.config)]
+    weakened = weakened_settings(planned.config)
+    weak = [f"{w.path} = {w.value}: {w.why}" for w in weakened]
+    if args.quiet:
+        return 0
+    if args.format == "json":
+        summary = {
+            "project": rendered.plan["project"],
+            "stack": rendered.plan["stack"],
+            "out": str(out_dir),
+            "resources": dict(sorted(type_counts(rendered.plan).items())),
+            "edges": len(rendered.access.edges),
+            "weakened": [{"path": w.path, "value": w.value, "why": w.why} for w in weakened],
+            "notes": list(planned.notes),
+        }
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
     # Pipes and CI logs get a wide fixed width instead of rich's 80-column fallback.
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     print_plan_summary(console, rendered.plan, str(out_dir), weak, planned.notes, rendered.access)

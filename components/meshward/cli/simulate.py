@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 
     from meshward.mesh.simulation import Request
 
+EXAMPLES = """\
+  meshward simulate --stack dev --requests requests.jsonl
+  meshward simulate --manifests policies.yaml --request '{"destination": {"namespace": "payments",
+      "labels": {"app": "payment-service"}, "port": 8443}, "method": "GET", "path": "/"}'
+  meshward simulate --schema
+"""
 NORMALIZATIONS = ("NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES")
 
 

@@ -14,6 +14,10 @@ EXIT_INVALID = 1
 EXIT_UNREADABLE = 2
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 STDIN = "-"
+EXAMPLES = """\
+  meshward validate out/dev/manifests
+  kubectl get authorizationpolicies -A -o yaml | meshward validate -
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
