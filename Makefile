@@ -34,8 +34,9 @@ typecheck: $(STAMP)
 
 check: lint typecheck test ## Everything CI runs
 
-docs: $(STAMP) ## Regenerate the configuration reference inside README.md
+docs: $(STAMP) ## Regenerate the configuration reference in README.md and docs/API.md
 	$(BIN)/python -m meshward.config.reference README.md
+	$(BIN)/python -m meshward.api_reference docs/API.md
 
 bench: $(STAMP) ## Measure plan, compile, validate, simulate and access-matrix speed
 	$(BIN)/python benchmarks/run.py
