@@ -12,9 +12,13 @@ import re
 import uuid
 
 
-def stack_suffix(prefix: str, environment: str, location: str) -> str:
-    """Four hex characters that keep global names unique per prefix/environment/region."""
-    return hashlib.sha256(f"{prefix}/{environment}/{location}".encode()).hexdigest()[:4]
+def stack_suffix(prefix: str, environment: str, location: str, generation: int = 1) -> str:
+    """Four hex characters that keep global names unique per prefix/environment/region and
+    generation (generation 1 hashes exactly what it always did, so names do not move)."""
+    seed = f"{prefix}/{environment}/{location}"
+    if generation != 1:
+        seed += f"/{generation}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:4]
 
 
 def azure_name(prefix: str, environment: str, kind: str) -> str:
@@ -22,9 +26,12 @@ def azure_name(prefix: str, environment: str, kind: str) -> str:
     return f"{prefix}-{environment}-{kind}"
 
 
-def global_name(prefix: str, environment: str, location: str, kind: str, max_len: int) -> str:
-    """A globally unique name (Key Vault, APIM), alphanumerics and hyphens, at most `max_len`."""
-    suffix = stack_suffix(prefix, environment, location)
+def global_name(
+    prefix: str, environment: str, location: str, kind: str, max_len: int, generation: int = 1
+) -> str:
+    """A globally unique name (Key Vault, APIM), alphanumerics and hyphens, at most `max_len`;
+    a new `generation` gives new names (soft-deleted resources keep the old ones)."""
+    suffix = stack_suffix(prefix, environment, location, generation)
     name = f"{prefix}-{environment}-{kind}-{suffix}"
     if len(name) > max_len:
         name = f"{prefix}{environment}{kind}"[: max_len - 5] + f"-{suffix}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from meshward.cluster import external_secrets_specs as specs
 from meshward.config.keyvault import ExternalSecretRef, ExternalSecretsConfig
+from meshward.versions import EXTERNAL_SECRETS_CHART_VERSION
 from tests.support import one, resources_of
 
 ES = "kubernetes:external-secrets.io/v1:ExternalSecret"
@@ -60,7 +61,7 @@ def test_custom_resources_depend_on_the_chart_that_installs_their_crds(
         for r in resources_of(dev_plan, "kubernetes:helm.sh/v4:Chart")
         if r["inputs"]["chart"] == "external-secrets"
     ]
-    assert chart["inputs"]["version"] == "2.9.0"
+    assert chart["inputs"]["version"] == EXTERNAL_SECRETS_CHART_VERSION == "2.10.0"
     assert chart["inputs"]["values"]["installCRDs"] is True
     store = one(dev_plan, STORE)
     secrets = resources_of(dev_plan, ES)

@@ -8,6 +8,7 @@ import yaml
 
 from meshward.cluster import istio_values as v
 from meshward.config.mesh import MeshInstallConfig
+from meshward.versions import ISTIO_HELM_VERSION
 from tests.conftest import Render
 from tests.support import one, resources_of, stack_platform
 
@@ -83,7 +84,7 @@ def test_helm_mode_installs_three_pinned_charts_in_istio_system(render: Render) 
     plan = render(platform, stack="dev")
     charts = {r["inputs"]["chart"]: r for r in resources_of(plan, CHART) if "IstioMesh" in r["urn"]}
     assert set(charts) == {"base", "istiod", "gateway"}
-    assert {c["inputs"]["version"] for c in charts.values()} == {"1.30.3"}
+    assert {c["inputs"]["version"] for c in charts.values()} == {ISTIO_HELM_VERSION}
     assert charts["istiod"]["inputs"]["namespace"] == "istio-system"
     assert charts["base"]["urn"] in charts["istiod"]["dependencies"]
     assert one(plan, CLUSTER)["inputs"]["serviceMeshProfile"] == {"mode": "Disabled"}

@@ -16,6 +16,10 @@ from meshward.errors import UserInputError
 #: their command runs, so `validate` never pays for the Azure SDK.
 COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("meshward.cli.plan", "Render a stack offline under Pulumi's mock engine."),
+    "preflight": (
+        "meshward.cli.preflight",
+        "List what a first `pulumi up` of a stack needs, offline.",
+    ),
     "simulate": ("meshward.cli.simulate", "Decide requests against Istio security manifests."),
     "validate": ("meshward.cli.validate", "Check Istio security manifests by istiod's rules."),
 }

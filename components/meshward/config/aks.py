@@ -8,8 +8,16 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from meshward.config._base import ConfigModel
+from meshward.versions import KUBERNETES_VERSION
 
 Zone = Literal["1", "2", "3"]
+_GUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
+Guid = Annotated[str, Field(pattern=_GUID_PATTERN)]
+"""An Entra ID object, client or tenant id."""
+ResourceId = Annotated[
+    str, Field(pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/.+")
+]
+"""An Azure resource ID."""
 
 
 class NodePool(ConfigModel):
@@ -29,6 +37,12 @@ class NodePool(ConfigModel):
     """Node OS image."""
     max_pods: Annotated[int, Field(ge=10, le=250)] = 110
     """Maximum pods per node."""
+    host_encryption: bool = True
+    """Encrypt temp disks, caches and OS/data disk flows at the VM host (needs the subscription
+    feature `Microsoft.Compute/EncryptionAtHost` registered; `meshward preflight` names it)."""
+    os_disk: Literal["auto", "Ephemeral", "Managed"] = "auto"
+    """OS disk: `auto` is ephemeral (on the VM's local disk: faster re-imaging, no disk cost)
+    whenever the VM size's local disk can hold it, else managed."""
 
     @model_validator(mode="after")
     def _min_le_max(self) -> NodePool:
@@ -61,7 +75,13 @@ class ApiServerAccess(ConfigModel):
     """`private`: private cluster with API-server VNet integration (no public endpoint).
     `authorizedRanges`: public endpoint restricted to `authorizedIpRanges` (weaker; reported)."""
     authorized_ip_ranges: list[str] = []
-    """CIDRs allowed to reach a public API server; required with `authorizedRanges`."""
+    """CIDRs allowed to reach a public API server; required with `authorizedRanges`. Put the
+    egress addresses of whoever runs `pulumi up` here (your CI runners' and your office's)."""
+    runner_vnet_id: ResourceId | None = None
+    """`private` only: the VNet the deployer runs in (a self-hosted CI runner or jump host).
+    meshward peers it with the platform VNet and links the cluster's private DNS zone to it,
+    so `pulumi up` can reach the private API server. Not needed when `network.existing` is a
+    VNet your runner already sits in or is peered to."""
 
     @field_validator("authorized_ip_ranges")
     @classmethod
@@ -79,20 +99,42 @@ class ApiServerAccess(ConfigModel):
     def _ranges_when_public(self) -> ApiServerAccess:
         if self.mode == "authorizedRanges" and not self.authorized_ip_ranges:
             raise ValueError("authorizedIpRanges: mode 'authorizedRanges' needs at least one range")
+        if self.mode != "private" and self.runner_vnet_id is not None:
+            raise ValueError("runnerVnetId: only used with mode 'private'")
         return self
+
+
+class KubeLogin(ConfigModel):
+    """How the Kubernetes provider signs in to the Entra ID cluster, through `kubelogin` (which
+    must be on the PATH of whoever runs `pulumi up`). AKS hands out a device-code kubeconfig
+    that waits for a person; meshward rewrites it to this mode, which never prompts."""
+
+    mode: Literal["azurecli", "workloadidentity", "spn", "msi"] = "azurecli"
+    """`azurecli`: the signed-in Azure CLI (people, or CI after `azure/login`).
+    `workloadidentity`: OpenID Connect federation in CI (`AZURE_CLIENT_ID`, `AZURE_TENANT_ID`,
+    `AZURE_FEDERATED_TOKEN_FILE`). `spn`: a service principal secret (`AZURE_CLIENT_ID`,
+    `AZURE_CLIENT_SECRET`). `msi`: the managed identity of the VM or runner."""
+    client_id: Guid | None = None
+    """Client id written into the kubeconfig (`msi`: which user-assigned identity; `spn` and
+    `workloadidentity`: instead of `AZURE_CLIENT_ID`)."""
 
 
 class AksConfig(ConfigModel):
     """The AKS cluster: Entra ID + Azure RBAC, workload identity, overlay CNI, no local accounts."""
 
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.[0-9]{2}(\.[0-9]+)?$")] = "1.34"
+    kubernetes_version: Annotated[str, Field(pattern=r"^1\.[0-9]{2}(\.[0-9]+)?$")] = (
+        KUBERNETES_VERSION
+    )
     """Kubernetes version (minor, or minor.patch)."""
     sku_tier: Literal["Free", "Standard", "Premium"] = "Standard"
     """Control-plane tier; Standard carries the uptime SLA."""
     api_server: ApiServerAccess = ApiServerAccess()
     """API server exposure."""
-    admin_group_object_ids: list[str] = []
-    """Entra ID groups granted cluster admin through Azure RBAC."""
+    admin_group_object_ids: list[Guid] = []
+    """Entra ID groups granted cluster admin through Azure RBAC ("Azure Kubernetes Service
+    RBAC Cluster Admin" on the cluster; the deploying principal gets it too)."""
+    kubelogin: KubeLogin = KubeLogin()
+    """How `pulumi up` signs in to the cluster (never interactively)."""
     network_policy: Literal["cilium", "azure"] = "cilium"
     """Network policy engine enforcing the NetworkPolicies meshward renders (Cilium implies the
     Cilium dataplane)."""
@@ -126,6 +168,9 @@ class AksConfig(ConfigModel):
     """Disable `az aks command invoke`."""
     log_analytics_retention_days: Annotated[int, Field(ge=30, le=730)] = 30
     """Retention of the Log Analytics workspace the monitoring add-ons write to."""
+    container_insights: bool = True
+    """Container Insights (the monitoring add-on, Entra ID auth) with its data collection rule
+    and the rule's association with the cluster; off: no monitoring add-on at all."""
 
     @model_validator(mode="after")
     def _unique_pools(self) -> AksConfig:

@@ -141,8 +141,14 @@ class ApimConfig(ConfigModel):
     """Path under which the mesh is published."""
     developer_portal: bool = False
     """Run the developer portal (off: the service only serves the gateway)."""
-    subscription_required: bool = True
-    """Also require an APIM subscription key on top of the JWT (products, quotas)."""
+    subscription_required: bool = False
+    """Also require an APIM subscription key on top of the JWT. Off by default: the JWT already
+    names the caller (issuer, subject, claims) at the edge and again in the mesh, while a key is
+    a shared secret nobody can tie to an identity. On: list `consumers`; each gets a
+    subscription to the `mesh` product (APIM generates the keys; read them with
+    `az apim subscription keys list` or the portal)."""
+    consumers: list[Annotated[str, Field(pattern=r"^[a-z0-9][-a-z0-9]{0,79}$")]] = []
+    """Consumers that get a subscription (and key) when `subscriptionRequired` is on."""
     named_values: list[ApimNamedValue] = []
     """Named values referencing Key Vault secrets."""
     jwt_issuers: list[str] | None = None
@@ -154,6 +160,13 @@ class ApimConfig(ConfigModel):
     def _zones(self) -> ApimConfig:
         if self.zones and self.sku != "Premium":
             raise ValueError("zones: need sku 'Premium'")
+        if self.subscription_required and not self.consumers:
+            raise ValueError(
+                "consumers: subscriptionRequired needs at least one consumer, or no caller "
+                "could ever get a key"
+            )
+        if len(set(self.consumers)) != len(self.consumers):
+            raise ValueError("consumers: must be unique")
         return self
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from meshward.config._base import ConfigModel
+from meshward.versions import EXTERNAL_SECRETS_CHART_VERSION, EXTERNAL_SECRETS_REPOSITORY
 
 K8sName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
 VaultObjectName = Annotated[str, Field(pattern=r"^[0-9a-zA-Z-]{1,127}$")]
@@ -39,6 +41,11 @@ class SeedSecret(ConfigModel):
     config_key: Annotated[str, Field(pattern=r"^[a-zA-Z][a-zA-Z0-9]*$")]
     """Stack config key holding the value, set with
     `pulumi config set --secret meshward:<configKey> <value>`."""
+    content_type: Annotated[str, Field(min_length=1, max_length=255)] = "text/plain"
+    """Content type recorded on the Key Vault secret (what the value is)."""
+    expires: datetime.date | None = None
+    """Last day (UTC) the value is valid: written as the secret's `exp` attribute, so Key Vault
+    raises near-expiry events (and refuses to serve it after)."""
 
 
 class ExternalSecretRef(ConfigModel):
@@ -74,11 +81,13 @@ class ExternalSecretRef(ConfigModel):
 class ExternalSecretsConfig(ConfigModel):
     """External Secrets Operator with a workload-identity ClusterSecretStore for Key Vault."""
 
-    chart_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")] = "2.9.0"
-    """Pinned `external-secrets` chart version."""
+    chart_version: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")] = (
+        EXTERNAL_SECRETS_CHART_VERSION
+    )
+    """Pinned `external-secrets` chart version (source in `meshward/versions.py`)."""
     namespace: K8sName = "external-secrets"
     """Namespace of the operator."""
-    repository: str = "https://charts.external-secrets.io"
+    repository: str = EXTERNAL_SECRETS_REPOSITORY
     """Helm repository of the chart."""
     service_account: K8sName = "eso-keyvault-reader"
     """Service account the ClusterSecretStore authenticates as (workload identity; federated with

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from meshward.config._base import ConfigModel
 from meshward.mesh.intent.models import MeshIntent
+from meshward.versions import ISTIO_ADDON_REVISION, ISTIO_HELM_REPOSITORY, ISTIO_HELM_VERSION
 
 Revision = Annotated[str, Field(pattern=r"^asm-1-[0-9]{2}$")]
 
@@ -73,9 +74,10 @@ class PluginCa(ConfigModel):
 class HelmInstall(ConfigModel):
     """Upstream Istio from its Helm charts."""
 
-    version: Annotated[str, Field(pattern=r"^1\.[0-9]{2}\.[0-9]+$")] = "1.30.3"
-    """Chart version of `base`, `istiod` and `gateway` (pinned)."""
-    repository: str = "https://istio-release.storage.googleapis.com/charts"
+    version: Annotated[str, Field(pattern=r"^1\.[0-9]{2}\.[0-9]+$")] = ISTIO_HELM_VERSION
+    """Chart version of `base`, `istiod` and `gateway` (pinned; sources in
+    `meshward/versions.py`)."""
+    repository: str = ISTIO_HELM_REPOSITORY
     """Helm repository."""
     revision: Annotated[str, Field(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$")] = ""
     """Control-plane revision (empty: the default revision)."""
@@ -87,7 +89,7 @@ class MeshInstallConfig(ConfigModel):
     install: Literal["addon", "helm"] = "addon"
     """`addon`: the AKS Istio-based service mesh add-on (Microsoft-run lifecycle).
     `helm`: upstream charts `base`, `istiod`, `gateway` (you own upgrades)."""
-    revisions: list[Revision] = ["asm-1-30"]
+    revisions: list[Revision] = [ISTIO_ADDON_REVISION]
     """Add-on revisions: one normally, two during a canary upgrade (`[old, new]`); the last one is
     the target that namespaces are labelled with."""
     helm: HelmInstall = HelmInstall()

@@ -8,6 +8,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from meshward.config._base import ConfigModel
 from meshward.config.aks import AksConfig
+from meshward.config.certificates import CertificatesConfig
 from meshward.config.diagnostics import problems_from_validation_error
 from meshward.config.edge import ApimConfig, AppGatewayConfig
 from meshward.config.jwt import JwtIssuer
@@ -17,6 +18,7 @@ from meshward.config.network import NetworkConfig
 from meshward.config.profiles import PROFILES, Environment, deep_merge
 from meshward.errors import ConfigError, Problem
 from meshward.mesh.intent.checks import mesh_problem
+from meshward.versions import addon_revision_problem
 
 
 class PlatformConfig(ConfigModel):
@@ -47,8 +49,14 @@ class PlatformConfig(ConfigModel):
     """API Management."""
     app_gateway: AppGatewayConfig = AppGatewayConfig()
     """Application Gateway + WAF."""
+    certificates: CertificatesConfig = CertificatesConfig()
+    """TLS certificates of the chain (generated in the run, or from stack secrets)."""
     protect_stateful_resources: bool = True
     """Mark Key Vault, APIM and the cluster `protect` so `pulumi destroy` cannot remove them."""
+    generation: Annotated[int, Field(ge=1, le=99)] = 1
+    """Part of the globally unique names (Key Vault, APIM). After `pulumi destroy` the vault
+    stays soft-deleted (purge protection: `keyVault.softDeleteRetentionDays`) and APIM for 48
+    hours, holding their names; raise this by one to re-create the stack next to them."""
 
     @property
     def workload_namespaces(self) -> list[str]:
@@ -84,6 +92,10 @@ class PlatformConfig(ConfigModel):
                     f"apim.jwtIssuers: unknown issuers {', '.join(unknown)} "
                     f"(known: {', '.join(names) or 'none'})"
                 )
+        if self.mesh.install == "addon":
+            clash = addon_revision_problem(self.mesh.revisions[-1], self.aks.kubernetes_version)
+            if clash:
+                raise ValueError(f"mesh.revisions: {clash}")
         problem = mesh_problem(
             self.mesh,
             self.jwt_issuers,

@@ -59,6 +59,10 @@ def weakened_settings(cfg: PlatformConfig) -> list[Weakening]:
             cfg.aks.node_os_upgrade_channel,
             "no managed node-OS patching",
         )
+    for i, pool in enumerate([cfg.aks.system_pool, *cfg.aks.user_pools]):
+        if not pool.host_encryption:
+            where = "systemPool" if i == 0 else f"userPools[{pool.name}]"
+            add(f"aks.{where}.hostEncryption", False, "temp disks and caches unencrypted")
     if cfg.key_vault.public_network_access:
         add("keyVault.publicNetworkAccess", True, "vault endpoint reachable from the internet")
     if not cfg.key_vault.private_endpoint:

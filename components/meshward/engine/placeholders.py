@@ -24,24 +24,52 @@ def fake_ip(seed: str, prefix: str = "10.255") -> str:
     return f"{prefix}.{digest[0]}.{max(digest[1], 4)}"
 
 
-def kubeconfig(cluster: str) -> str:
-    """An exec (kubelogin) kubeconfig, as AKS returns for Entra ID clusters."""
+AKS_DEVICE_CODE_CLIENT_ID = "80faf920-1908-4b52-b5ef-a8e7bedfc67a"
+"""The public client AKS writes into user kubeconfigs for kubelogin's device-code flow."""
+
+
+def kubeconfig(cluster: str, tenant_id: str = TENANT_ID) -> str:
+    """The user kubeconfig exactly as AKS returns it for an Entra ID cluster with local
+    accounts disabled: an exec block running kubelogin in *device code* mode, which needs a
+    person. The program must turn it into a non-interactive one before the provider sees it."""
     return f"""apiVersion: v1
-kind: Config
 clusters:
-- name: {cluster}
-  cluster:
-    server: https://{cluster}.hcp.example.invalid:443
+- cluster:
     certificate-authority-data: {base64.b64encode(b"placeholder-ca").decode()}
+    server: https://{cluster}.hcp.example.invalid:443
+  name: {cluster}
 contexts:
-- name: {cluster}
-  context: {{cluster: {cluster}, user: clusterUser_{cluster}}}
+- context:
+    cluster: {cluster}
+    user: clusterUser_rg_{cluster}
+  name: {cluster}
 current-context: {cluster}
+kind: Config
+preferences: {{}}
 users:
-- name: clusterUser_{cluster}
+- name: clusterUser_rg_{cluster}
   user:
     exec:
       apiVersion: client.authentication.k8s.io/v1beta1
+      args:
+      - get-token
+      - --environment
+      - AzurePublicCloud
+      - --server-id
+      - 6dae42f8-4368-4678-94ff-3960e28e3630
+      - --client-id
+      - {AKS_DEVICE_CODE_CLIENT_ID}
+      - --tenant-id
+      - {tenant_id}
+      - --login
+      - devicecode
       command: kubelogin
-      args: [get-token, --login, azurecli, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630]
+      env: null
+      installHint: |2
+
+        kubelogin is not installed which is required to connect to AAD enabled cluster.
+
+        To learn more, please go to https://aka.ms/aks/kubelogin
+      interactiveMode: IfAvailable
+      provideClusterInfo: false
 """

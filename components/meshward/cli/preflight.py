@@ -1,0 +1,77 @@
+"""`meshward preflight`: what a first `pulumi up` of a stack needs, checked offline."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import shutil
+import sys
+from pathlib import Path
+
+EXIT_READY = 0
+EXIT_BLOCKED = 1
+TOOLS = ("pulumi", "kubelogin", "az")
+_STYLE = {"block": "bold red", "warn": "yellow", "check": "cyan", "ok": "green"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `meshward preflight`."""
+    parser.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=Path(),
+        help="project directory (default: nearest Pulumi.yaml)",
+    )
+    parser.add_argument(
+        "--no-tools",
+        action="store_true",
+        help="leave out the tools on this machine (kubelogin, az, pulumi, sign-in variables)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print one table of findings; exit 1 when something blocks the first `pulumi up`."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from meshward.config import parse_platform_config
+    from meshward.engine.stackfile import find_project, load_stack_file
+    from meshward.errors import ConfigError, Problem
+    from meshward.preflight.checks import SECTIONS, StackFacts, blocking, preflight
+    from meshward.stack import CONFIG_NAMESPACE, PLATFORM_KEY
+
+    stack = load_stack_file(find_project(args.project), args.stack)
+    key = f"{CONFIG_NAMESPACE}:{PLATFORM_KEY}"
+    if key not in stack.config:
+        raise ConfigError([Problem(key, "missing: the stack file must set it")])
+    written = stack.config[key]
+    cfg = parse_platform_config(written, root=PLATFORM_KEY)
+    prefix = f"{CONFIG_NAMESPACE}:"
+    every_key = (*stack.config, *stack.encrypted_keys)
+    keys = {k[len(prefix) :] for k in every_key if k.startswith(prefix)}
+    facts = StackFacts(
+        platform=written,
+        config_keys=frozenset(keys),
+        tools=None if args.no_tools else {t: shutil.which(t) is not None for t in TOOLS},
+        environment=dict(os.environ),
+        today=datetime.datetime.now(datetime.UTC).date(),
+    )
+    findings = preflight(cfg, facts)
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+    table = Table(title=f"preflight: stack {args.stack}", show_lines=False)
+    for column in ("section", "item", "status", "detail"):
+        table.add_column(column, overflow="fold")
+    for section in SECTIONS:
+        for f in (f for f in findings if f.section == section):
+            table.add_row(f.section, f.item, f"[{_STYLE[f.status]}]{f.status}[/]", f.detail)
+    console.print(table)
+    blocked = blocking(findings)
+    count = sum(f.status == "block" for f in findings)
+    console.print(
+        f"{count} blocking finding(s): the first `pulumi up` would fail"
+        if blocked
+        else "nothing blocks the first `pulumi up` (rows marked check need a look in Azure)"
+    )
+    return EXIT_BLOCKED if blocked else EXIT_READY

@@ -1,0 +1,1 @@
+"""`meshward preflight`: what a first `pulumi up` of a stack needs (pure checks)."""
