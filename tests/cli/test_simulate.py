@@ -57,7 +57,7 @@ def _lines(out: str) -> list[dict[str, object]]:
 def test_prints_one_json_line_per_request(
     manifests: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    requests = _jsonl(tmp_path, POST, GET, "", PLAIN)
+    requests = _jsonl(tmp_path, POST, GET, PLAIN)
     assert main(["simulate", "--manifests", str(manifests), "--requests", str(requests)]) == 0
     assert _lines(capsys.readouterr().out) == [
         {
@@ -110,28 +110,51 @@ def test_without_explain_there_is_no_trace(
     assert "trace" not in _lines(capsys.readouterr().out)[0]
 
 
-def test_bad_jsonl_exits_2_naming_line_and_field_and_prints_nothing(
+def test_every_line_gets_an_output_line_and_bad_lines_exit_2_at_the_end(
     manifests: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad_port = {**POST, "destination": {**DEST, "port": "8080"}}
-    requests = _jsonl(tmp_path, POST, {**POST, "extra": 1}, bad_port, "{nope")
+    tcp_with_path = {"destination": DEST, "protocol": "TCP", "path": "/"}
+    requests = _jsonl(
+        tmp_path, POST, {**POST, "extra": 1}, bad_port, "{nope", "", tcp_with_path, "[1]", GET
+    )
     assert main(["simulate", "--manifests", str(manifests), "--requests", str(requests)]) == 2
     captured = capsys.readouterr()
-    assert captured.out == ""
-    errors = captured.err.splitlines()
-    assert f"{requests}:2: extra: extra inputs are not permitted" in errors
-    assert f"{requests}:3: destination.port: input should be a valid integer" in errors
-    assert any(line.startswith(f"{requests}:4: invalid JSON") for line in errors)
-    assert "Traceback" not in captured.err
+    lines = _lines(captured.out)
+    assert [line.get("decision") for line in lines] == [
+        "ALLOW",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "DENY",
+    ]
+    errors = {line["line"]: line["error"] for line in lines if "error" in line}
+    assert errors == {
+        2: "extra: extra inputs are not permitted",
+        3: "destination.port: input should be a valid integer",
+        4: "invalid JSON: Expecting property name enclosed in double quotes at column 2",
+        5: "empty line: expected one JSON request",
+        6: "a TCP request has no path",
+        7: "expected a JSON object, got list",
+    }
+    assert captured.err.splitlines()[-1] == (
+        f"{requests}: 6 of 8 lines invalid (their output lines say why)"
+    )
 
 
-def test_model_level_request_error_names_the_line(
-    manifests: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_bad_single_request_exits_2_naming_the_field(
+    manifests: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tcp_with_path = {"destination": DEST, "protocol": "TCP", "path": "/"}
-    requests = _jsonl(tmp_path, tcp_with_path)
-    assert main(["simulate", "--manifests", str(manifests), "--requests", str(requests)]) == 2
-    assert f"{requests}:1: a TCP request has no path" in capsys.readouterr().err
+    bad = json.dumps({**POST, "destination": {**DEST, "port": 70000}})
+    assert main(["simulate", "--manifests", str(manifests), "--request", bad]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "--request: destination.port: input should be less than or equal to 65535\n"
+    )
 
 
 def test_kubectl_list_documents_are_expanded(
@@ -162,7 +185,7 @@ def test_extension_provider_flag_makes_undefined_providers_deny(
             }
         )
     )
-    req = json.dumps({**POST, "custom_provider_decision": "ALLOW"})
+    req = json.dumps({**POST, "customProviderDecision": "ALLOW"})
     base = ["simulate", "--manifests", str(policy), "--request", req]
     assert main(base) == 0
     assert main([*base, "--extension-provider", "other"]) == 0
@@ -202,10 +225,11 @@ def test_missing_manifest_and_bad_yaml_exit_2(
     assert "Traceback" not in err
 
 
-def test_request_or_requests_is_required(manifests: Path) -> None:
-    with pytest.raises(SystemExit) as info:
-        main(["simulate", "--manifests", str(manifests)])
-    assert info.value.code == 2
+def test_request_or_requests_is_required(
+    manifests: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", "--manifests", str(manifests)]) == 2
+    assert "give --request JSON or --requests FILE.jsonl" in capsys.readouterr().err
 
 
 def test_cli_normalization_choices_match_the_simulator() -> None:
@@ -214,3 +238,92 @@ def test_cli_normalization_choices_match_the_simulator() -> None:
     from meshward.mesh.simulation.settings import PATH_NORMALIZATIONS
 
     assert NORMALIZATIONS == PATH_NORMALIZATIONS
+
+
+def test_without_a_plan_the_assumed_defaults_are_printed_once(
+    manifests: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    requests = _jsonl(tmp_path, POST, GET)
+    args = ["simulate", "--manifests", str(manifests), "--requests", str(requests)]
+    assert main([*args, "--root-namespace", "istio-system"]) == 0
+    (note,) = capsys.readouterr().err.splitlines()
+    assert note.startswith("simulate: assuming trust domain cluster.local, no trust domain")
+    assert "path normalization BASE" in note
+    assert "root namespace" not in note  # given, so not assumed
+    assert main([*args, "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_manifests_without_istio_objects_are_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: x, namespace: y}\n")
+    assert main(["simulate", "-q", "--manifests", str(empty), "--request", json.dumps(GET)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"warning: no Istio security objects found in {empty}; every request is decided by "
+        "Istio's defaults alone (no policy: allowed, mTLS PERMISSIVE)\n"
+    )
+    assert _lines(captured.out)[0]["decision"] == "ALLOW"
+
+
+def test_snake_case_keys_still_work_with_one_warning_per_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "custom.yaml"
+    policy.write_text(
+        "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+        "metadata: {name: ext, namespace: payments}\n"
+        "spec: {action: CUSTOM, provider: {name: opa}, rules: [{}]}\n"
+    )
+    old = {**POST, "custom_provider_decision": "ALLOW"}
+    requests = _jsonl(tmp_path, old, old, {**POST, "customProviderDecision": "ALLOW"})
+    assert main(["simulate", "-q", "--manifests", str(policy), "--requests", str(requests)]) == 0
+    captured = capsys.readouterr()
+    assert [line["decision"] for line in _lines(captured.out)] == ["ALLOW"] * 3
+    assert captured.err == (
+        "warning: request key custom_provider_decision is deprecated; write "
+        "customProviderDecision (camelCase, as in access.json; snake_case is accepted until "
+        "0.2)\n"
+    )
+
+
+def test_a_token_without_location_is_sent_as_authorization_bearer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "jwt.yaml"
+    policy.write_text(
+        "apiVersion: security.istio.io/v1\nkind: RequestAuthentication\n"
+        "metadata: {name: jwt, namespace: payments}\n"
+        "spec: {jwtRules: [{issuer: https://issuer.example, jwksUri: https://issuer.example/k}]}\n"
+    )
+    token = {"claims": {"iss": "https://issuer.example"}, "signatureValid": False}
+    args = ["simulate", "-q", "--manifests", str(policy), "--request"]
+    assert main([*args, json.dumps({**POST, "jwt": token})]) == 0
+    in_param = json.dumps({**POST, "jwt": {**token, "param": "token"}})
+    assert main([*args, in_param]) == 0
+    bearer, param = _lines(capsys.readouterr().out)
+    assert bearer["status"] == 401  # found where Istio looks by default, and refused
+    assert param["status"] == 200  # not where Istio looks: no token at all
+
+
+def test_schema_is_camel_case_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "Request"
+    assert "customProviderDecision" in schema["properties"]
+    assert "signatureValid" in schema["$defs"]["Jwt"]["properties"]
+    assert "remoteIp" in schema["$defs"]["Source"]["properties"]
+    assert schema["additionalProperties"] is False
+
+
+def test_readme_documents_every_request_field() -> None:
+    from meshward.config.reference import REQUEST_END, REQUEST_START, request_reference, splice
+    from tests.support import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert splice(readme, request_reference(), REQUEST_START, REQUEST_END) == readme, (
+        "run `make docs`"
+    )
+    assert "`signatureValid`" in request_reference()

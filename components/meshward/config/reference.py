@@ -20,6 +20,9 @@ from meshward.config.platform import PlatformConfig
 
 START = "<!-- config-reference:start -->"
 END = "<!-- config-reference:end -->"
+REQUEST_START = "<!-- request-reference:start -->"
+REQUEST_END = "<!-- request-reference:end -->"
+"""Markers of the `meshward simulate` request format, generated the same way."""
 
 
 def _type_name(annotation: Any) -> str:
@@ -97,22 +100,33 @@ def reference_markdown(root: type[BaseModel] = PlatformConfig, prefix: str = "pl
     return "\n\n".join(sections) + "\n"
 
 
-def splice(document: str, reference: str) -> str:
+def splice(document: str, reference: str, start: str = START, end: str = END) -> str:
     """Replace the text between the reference markers of `document`."""
-    head, _, rest = document.partition(START)
-    _, _, tail = rest.partition(END)
+    head, _, rest = document.partition(start)
+    _, _, tail = rest.partition(end)
     if not rest:
-        raise ValueError(f"markers {START} … {END} not found")
-    return f"{head}{START}\n{reference}{END}{tail}"
+        raise ValueError(f"markers {start} … {end} not found")
+    return f"{head}{start}\n{reference}{end}{tail}"
+
+
+def request_reference() -> str:
+    """The `meshward simulate` request format, one table per object."""
+    from meshward.mesh.simulation import Request
+
+    return reference_markdown(Request, "request")
+
+
+def with_references(document: str) -> str:
+    """`document` with both generated references brought up to date."""
+    document = splice(document, reference_markdown())
+    return splice(document, request_reference(), REQUEST_START, REQUEST_END)
 
 
 def main(argv: list[str]) -> int:
     """`python -m meshward.config.reference README.md` rewrites the reference in place."""
     for name in argv:
         path = Path(name)
-        path.write_text(
-            splice(path.read_text(encoding="utf-8"), reference_markdown()), encoding="utf-8"
-        )
+        path.write_text(with_references(path.read_text(encoding="utf-8")), encoding="utf-8")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ from meshward.engine.placeholders import SECRET_PLACEHOLDER
 from meshward.engine.plan import kubernetes_objects, plan_document, plan_files
 from meshward.engine.stackfile import load_stack_file
 from meshward.errors import ConfigError, Problem
-from meshward.mesh.access import AccessMatrix, access_files, plan_access
+from meshward.mesh.access import AccessMatrix, access_files, mesh_settings, plan_access
 
 PLATFORM_KEY = "platform"
+MESH_SETTINGS_JSON = "mesh-settings.json"
+"""The MeshConfig values the access matrix was decided with (`MeshSettings.to_json`)."""
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,17 @@ class RenderedStack:
     access: AccessMatrix
     """Who can call what, decided by the simulator over the rendered Istio objects."""
     files: dict[str, str]
-    """Output files by relative path: plan.json, manifests/, access.json, access.md."""
+    """Output files by relative path: plan.json, manifests/, access.json, access.md,
+    mesh-settings.json."""
 
 
 def render_stack(planned: PlannedStack) -> RenderedStack:
     """Derive the plan document, the access matrix and every output file from a run."""
     plan = plan_document(planned.capture)
     access = plan_access(kubernetes_objects(plan), planned.config)
-    files = plan_files(plan, access_files(access, planned.capture.stack))
+    # mesh-settings.json: what `meshward simulate --stack` needs to decide as the matrix did.
+    settings = json.dumps(mesh_settings(planned.config).to_json(), indent=2) + "\n"
+    files = plan_files(
+        plan, {**access_files(access, planned.capture.stack), MESH_SETTINGS_JSON: settings}
+    )
     return RenderedStack(planned, plan, access, files)

@@ -45,6 +45,7 @@ from meshward.mesh.compiler import principal
 from meshward.mesh.intent.models import JwtRequirement, MeshIntent, Workload
 from meshward.mesh.simulation import Jwt, MeshSettings, Request, Simulator
 from meshward.mesh.simulation.matching import UntranslatableError, path_form
+from meshward.mesh.simulation.request import DEFAULT_TOKEN_HEADER, DEFAULT_TOKEN_PREFIX
 from meshward.mesh.simulation.settings import PATH_NORMALIZATIONS
 
 if TYPE_CHECKING:
@@ -110,6 +111,13 @@ class Caller:
             out["ip"] = self.ip
         if self.token is not None:
             token: dict[str, Any] = {"claims": dict(sorted(self.token.claims.items()))}
+            # The token's location only where it is not the default `Authorization: Bearer`,
+            # so `token` is a request's `jwt` as `meshward simulate` reads it.
+            location = self.token.model_dump(
+                by_alias=True, exclude_none=True, include={"header", "prefix", "param", "cookie"}
+            )
+            if location != {"header": DEFAULT_TOKEN_HEADER, "prefix": DEFAULT_TOKEN_PREFIX}:
+                token.update(location)
             if self.token.expired:
                 token["expired"] = True
             if not self.token.signature_valid:
@@ -649,13 +657,20 @@ ACCESS_MD = "access.md"
 
 def mesh_settings(cfg: PlatformConfig) -> MeshSettings:
     """The simulator settings the platform config installs (root namespace, trust domain and
-    aliases, path normalization)."""
+    aliases, path normalization, and the extension providers when `meshConfig` lists them;
+    without that key they are unknown and every CUSTOM provider is assumed to exist)."""
     aliases = cfg.mesh.mesh_config.get("trustDomainAliases") or []
     normalization = cfg.mesh.path_normalization
+    providers = cfg.mesh.mesh_config.get("extensionProviders")
     return MeshSettings(
         root_namespace=cfg.mesh.root_namespace,
         trust_domain=cfg.mesh.trust_domain,
         trust_domain_aliases=tuple(str(a) for a in aliases) if isinstance(aliases, list) else (),
+        extension_providers=(
+            frozenset(str(p.get("name")) for p in providers if isinstance(p, dict))
+            if isinstance(providers, list)
+            else None
+        ),
         path_normalization=normalization if normalization in PATH_NORMALIZATIONS else "BASE",
     )
 

@@ -38,3 +38,57 @@ class MeshSettings:
     def local_trust_domains(self) -> tuple[str, ...]:
         """The mesh trust domain followed by its aliases, without duplicates."""
         return tuple(dict.fromkeys((self.trust_domain, *self.trust_domain_aliases)))
+
+    def to_json(self) -> dict[str, object]:
+        """The camelCase JSON form `meshward plan` writes to `mesh-settings.json`."""
+        providers = self.extension_providers
+        return {
+            "rootNamespace": self.root_namespace,
+            "trustDomain": self.trust_domain,
+            "trustDomainAliases": list(self.trust_domain_aliases),
+            "extensionProviders": None if providers is None else sorted(providers),
+            "pathNormalization": self.path_normalization,
+            "multipleCustomProviders": self.multiple_custom_providers,
+        }
+
+    @classmethod
+    def from_json(cls, doc: object) -> MeshSettings:
+        """Read `to_json`'s form back; raises `ValueError` naming the field that is wrong."""
+        if not isinstance(doc, dict):
+            raise ValueError("expected a JSON object")
+        defaults = cls()
+        unknown = sorted(set(doc) - set(defaults.to_json()))
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown key")
+
+        def text(key: str, default: str) -> str:
+            value = doc.get(key, default)
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{key}: expected a non-empty string, got {value!r}")
+            return value
+
+        def texts(key: str) -> tuple[str, ...]:
+            value = doc.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"{key}: expected a list of strings, got {value!r}")
+            return tuple(value)
+
+        normalization = doc.get("pathNormalization", "BASE")
+        if normalization not in PATH_NORMALIZATIONS:
+            allowed = ", ".join(PATH_NORMALIZATIONS)
+            raise ValueError(f"pathNormalization: {normalization!r} is not one of {allowed}")
+        multiple = doc.get("multipleCustomProviders", False)
+        if not isinstance(multiple, bool):
+            raise ValueError(f"multipleCustomProviders: expected true or false, got {multiple!r}")
+        return cls(
+            root_namespace=text("rootNamespace", defaults.root_namespace),
+            trust_domain=text("trustDomain", defaults.trust_domain),
+            trust_domain_aliases=texts("trustDomainAliases"),
+            extension_providers=(
+                None
+                if doc.get("extensionProviders") is None
+                else frozenset(texts("extensionProviders"))
+            ),
+            path_normalization=normalization,
+            multiple_custom_providers=multiple,
+        )
