@@ -285,7 +285,7 @@ def test_snake_case_keys_still_work_with_one_warning_per_key(
     assert captured.err == (
         "warning: request key custom_provider_decision is deprecated; write "
         "customProviderDecision (camelCase, as in access.json; snake_case is accepted until "
-        "0.2)\n"
+        "0.3)\n"
     )
 
 

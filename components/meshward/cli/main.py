@@ -38,14 +38,10 @@ exit codes: 0 ok; 1 findings or denied, where reporting them is the point;
 
 
 def version() -> str:
-    """The installed distribution's version (`0+unknown` when run from a bare source tree)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as dist_version
+    """This copy's version (`meshward.__version__`, the one packaging reads too)."""
+    from meshward import __version__
 
-    try:
-        return dist_version("meshward")
-    except PackageNotFoundError:
-        return "0+unknown"
+    return __version__
 
 
 class _Parser(argparse.ArgumentParser):

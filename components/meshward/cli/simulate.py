@@ -228,7 +228,7 @@ class _Deprecations:
                 self.seen.add(old)
                 print(
                     f"warning: request key {old} is deprecated; write {new} "
-                    "(camelCase, as in access.json; snake_case is accepted until 0.2)",
+                    "(camelCase, as in access.json; snake_case is accepted until 0.3)",
                     file=sys.stderr,
                 )
 
