@@ -12,6 +12,10 @@ from pathlib import Path
 EXIT_READY = 0
 EXIT_BLOCKED = 1
 TOOLS = ("pulumi", "kubelogin", "az")
+EXAMPLES = """\
+  meshward preflight --stack prod            # exit 1 when something blocks the first pulumi up
+  meshward preflight --stack dev --no-tools  # the stack alone, not this machine's tools
+"""
 _STYLE = {"block": "bold red", "warn": "yellow", "check": "cyan", "ok": "green"}
 
 
