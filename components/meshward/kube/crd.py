@@ -1,0 +1,172 @@
+"""CustomResourceDefinitions as validators: load any CRD file, check objects of its kinds.
+
+`CrdRegistry.from_files(path, ...)` reads every `CustomResourceDefinition` in YAML files (other
+documents are ignored) and compiles each served version's schema and CEL rules once. Adding
+kinds is adding a file. `registry.problems(obj)` answers what the API server would answer on
+create: served version, kind, ObjectMeta, structural schema, CEL rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from meshward.errors import Problem
+from meshward.kube.objectmeta import metadata_problems
+from meshward.kube.schema import Checker, Schema, compile_schema
+
+CRD_KIND = "CustomResourceDefinition"
+
+
+class CrdFileError(ValueError):
+    """A CRD file that cannot be read or holds no usable CustomResourceDefinition."""
+
+
+@dataclass(frozen=True)
+class CrdVersion:
+    """One version of a CRD, compiled."""
+
+    group: str
+    kind: str
+    version: str
+    served: bool
+    namespaced: bool
+    deprecation_warning: str | None
+    schema: Schema
+    checker: Checker
+    """Schema and CEL rules together."""
+    schema_only: Checker
+    """The same schema without CEL (to measure the layers apart)."""
+
+
+@dataclass(frozen=True)
+class CrdKind:
+    """A kind and its versions."""
+
+    group: str
+    kind: str
+    versions: dict[str, CrdVersion]
+
+    def served(self) -> list[str]:
+        """`group/version` of every served version."""
+        return [f"{self.group}/{v}" for v, cv in self.versions.items() if cv.served]
+
+
+class CrdRegistry:
+    """The kinds of a set of CRDs, indexed by (group, kind)."""
+
+    def __init__(self, crds: Iterable[Mapping[str, Any]]) -> None:
+        self.kinds: dict[tuple[str, str], CrdKind] = {}
+        for crd in crds:
+            kind = _compile_crd(crd)
+            self.kinds[(kind.group, kind.kind)] = kind
+        self.groups = frozenset(group for group, _ in self.kinds)
+
+    @classmethod
+    def from_files(cls, *paths: Path) -> CrdRegistry:
+        """Every CustomResourceDefinition in these YAML files."""
+        documents: list[Mapping[str, Any]] = []
+        for path in paths:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CrdFileError(f"{path}: cannot read: {exc}") from None
+            documents += crd_documents(text, str(path))
+        if not documents:
+            raise CrdFileError(f"no {CRD_KIND} in {', '.join(map(str, paths))}")
+        return cls(documents)
+
+    def owns(self, obj: Any) -> bool:
+        """Whether `obj` claims a group these CRDs define (then it is checked)."""
+        api_version = obj.get("apiVersion") if isinstance(obj, Mapping) else None
+        return isinstance(api_version, str) and api_version.rpartition("/")[0] in self.groups
+
+    def problems(self, obj: Mapping[str, Any], *, cel: bool = True) -> list[Problem]:
+        """What the API server would refuse in `obj` on create; empty when it would accept it.
+
+        Call only for objects this registry `owns`. `cel=False` skips the CEL rules.
+        """
+        api_version = str(obj.get("apiVersion", ""))
+        group, _, version = api_version.rpartition("/")
+        kind_name = obj.get("kind")
+        kind = self.kinds.get((group, kind_name)) if isinstance(kind_name, str) else None
+        if kind is None:
+            known = ", ".join(sorted(k for g, k in self.kinds if g == group))
+            return [
+                Problem(
+                    "kind",
+                    f"kind {kind_name!r} does not exist in {group}; known kinds: "
+                    f"{known} [CRD names]",
+                )
+            ]
+        served = kind.versions.get(version)
+        if served is None or not served.served:
+            return [
+                Problem(
+                    "apiVersion",
+                    f"version {version!r} of {kind.kind} is not served; use "
+                    f"one of: {', '.join(kind.served())} [CRD versions]",
+                )
+            ]
+        checker = served.checker if cel else served.schema_only
+        return metadata_problems(obj, namespaced=served.namespaced) + checker.problems(obj)
+
+    def version(self, api_version: str, kind: str) -> CrdVersion | None:
+        """The compiled version for an apiVersion and kind, if defined."""
+        group, _, version = api_version.rpartition("/")
+        found = self.kinds.get((group, kind))
+        return found.versions.get(version) if found else None
+
+
+def crd_documents(text: str, source: str) -> list[Mapping[str, Any]]:
+    """The CustomResourceDefinition documents of a YAML text."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        documents = list(yaml.load_all(text, Loader=loader))
+    except yaml.YAMLError as exc:
+        raise CrdFileError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
+    return [d for d in documents if isinstance(d, Mapping) and d.get("kind") == CRD_KIND]
+
+
+def _compile_crd(crd: Mapping[str, Any]) -> CrdKind:
+    try:
+        spec = crd["spec"]
+        group, kind = str(spec["group"]), str(spec["names"]["kind"])
+        namespaced = spec.get("scope", "Namespaced") == "Namespaced"
+        versions: dict[str, CrdVersion] = {}
+        for entry in spec["versions"]:
+            raw = (entry.get("schema") or {}).get("openAPIV3Schema") or {}
+            schema = compile_schema(_string_keys(raw))
+            versions[str(entry["name"])] = CrdVersion(
+                group=group,
+                kind=kind,
+                version=str(entry["name"]),
+                served=bool(entry.get("served", False)),
+                namespaced=namespaced,
+                deprecation_warning=entry.get("deprecationWarning")
+                if entry.get("deprecated")
+                else None,
+                schema=schema,
+                checker=Checker(schema),
+                schema_only=Checker(schema, cel=False),
+            )
+    except (KeyError, TypeError, AttributeError) as exc:
+        name = (crd.get("metadata") or {}).get("name", "?") if isinstance(crd, Mapping) else "?"
+        raise CrdFileError(f"CustomResourceDefinition {name}: malformed ({exc!r})") from None
+    return CrdKind(group, kind, versions)
+
+
+def _string_keys(value: Any) -> Any:
+    """YAML→JSON as the API server does: map keys become strings (`true` → "true")."""
+    if isinstance(value, Mapping):
+        return {
+            ("true" if k is True else "false" if k is False else str(k)): _string_keys(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value

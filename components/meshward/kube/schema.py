@@ -1,0 +1,574 @@
+"""A CRD's structural OpenAPI v3 schema, compiled once and checked the way the API server does.
+
+One walk per object does what the API server does on create, in its order: drop `null` values
+of non-nullable properties, report fields the schema does not know (the API server prunes them;
+`kubectl apply`'s default strict field validation rejects them), check types and value
+validations (enum, pattern, lengths, counts, bounds, formats, list-type uniqueness, junctors),
+then evaluate the `x-kubernetes-validations` CEL rules bottom-up on every value whose type
+matches its schema. Messages follow the API server's wording; each ends with the rule that
+failed, e.g. `[CRD schema: enum]` or `[CRD rule: self.size() == 0]`.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import binascii
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from meshward.errors import Problem
+from meshward.kube.cel import CelError, CelSyntaxError, CelUnsupportedError, Program, compile_rule
+
+#: Fields every object has beside its schema's, never "unknown" at an object's root.
+ROOT_FIELDS = frozenset({"apiVersion", "kind", "metadata"})
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_TYPE_NAMES = {
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
+
+
+def describe_type(value: Any) -> str:
+    """The JSON type of a decoded value, as the API server names it."""
+    return _TYPE_NAMES.get(type(value), "object" if isinstance(value, Mapping) else "unknown")
+
+
+def short(value: Any) -> str:
+    """A value as JSON, cut to 80 characters, for messages."""
+    try:
+        text = json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def child_path(path: str, key: str, *, map_entry: bool) -> str:
+    """`spec.rules` for a property, `spec.matchLabels["app"]` for a map entry."""
+    if not map_entry and _IDENTIFIER.match(key):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{json.dumps(key)}]"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One `x-kubernetes-validations` entry, compiled."""
+
+    text: str
+    """The CEL source, whitespace-normalised for messages."""
+    message: str
+    """The rule's `message`, or `failed rule: <rule>` as the API server words it."""
+    field_path: str
+    """Where the API server reports a failure, relative to the value (`fieldPath`)."""
+    program: Program | None
+    """The compiled rule; `None` when it cannot be evaluated here (`unsupported` says why)."""
+    message_program: Program | None = None
+    """`messageExpression`, compiled, when the rule has one."""
+    unsupported: str = ""
+    """Why `program` is missing; such a rule is reported as a problem, never passed."""
+
+    memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Verdicts already reached for string values (see `Checker._rules`)."""
+
+    @property
+    def tag(self) -> str:
+        """The suffix naming this rule in a problem message."""
+        return f"[CRD rule: {self.text}]"
+
+    def verdict(self, value: Any) -> str:
+        """The problem message for `self` = `value`, or `""` when the rule holds (or only
+        applies to updates)."""
+        program = self.program
+        if program is None:
+            return (
+                f"the rule cannot be evaluated here ({self.unsupported}), so it is not passed: "
+                f"{self.message} {self.tag}"
+            )
+        if program.uses_old_self:
+            return ""  # transition rules only run on updates
+        try:
+            result = program.evaluate(value)
+        except CelError as exc:
+            return f"{exc} evaluating rule: {self.message} {self.tag}"
+        if result is True:
+            return ""
+        if result is not False:
+            return f"rule did not evaluate to a bool: {self.message} {self.tag}"
+        return f"{_message(self, value)} {self.tag}"
+
+
+def compile_rule_entry(entry: Mapping[str, Any]) -> Rule:
+    """A `x-kubernetes-validations` item as a Rule (CEL compiled once, cached by text)."""
+    text = str(entry.get("rule", ""))
+    shown = " ".join(text.split())
+    message = str(entry.get("message") or f"failed rule: {shown}")
+    field_path = str(entry.get("fieldPath") or "")
+    try:
+        program: Program | None = compile_rule(text)
+        unsupported = ""
+    except (CelSyntaxError, CelUnsupportedError) as exc:
+        program, unsupported = None, str(exc)
+    message_program = None
+    if entry.get("messageExpression"):
+        try:
+            message_program = compile_rule(str(entry["messageExpression"]))
+        except (CelSyntaxError, CelUnsupportedError):
+            message_program = None
+    return Rule(shown, message, field_path, program, message_program, unsupported)
+
+
+@dataclass
+class Schema:
+    """One compiled schema node (a structural schema: at most one type per node)."""
+
+    type: str | None = None
+    int_or_string: bool = False
+    nullable: bool = False
+    has_default: bool = False
+    properties: dict[str, Schema] | None = None
+    additional: Schema | None = None
+    additional_allowed: bool = False
+    items: Schema | None = None
+    preserve_unknown: bool = False
+    embedded: bool = False
+    required: tuple[str, ...] = ()
+    enum: tuple[Any, ...] | None = None
+    pattern: re.Pattern[str] | None = None
+    pattern_text: str = ""
+    min_length: int | None = None
+    max_length: int | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    min_properties: int | None = None
+    max_properties: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+    multiple_of: float | None = None
+    unique_items: bool = False
+    format: str = ""
+    list_type: str = ""
+    list_map_keys: tuple[str, ...] = ()
+    one_of: tuple[Schema, ...] = ()
+    any_of: tuple[Schema, ...] = ()
+    all_of: tuple[Schema, ...] = ()
+    not_: Schema | None = None
+    rules: tuple[Rule, ...] = ()
+    has_value_checks: bool = field(default=False)
+    accepts: frozenset[builtins.type] = frozenset()
+    """Python types of the values this node's type admits (decoded JSON: dict, list, ...)."""
+    done_if_typed: bool = False
+    """A value of an admitted type needs nothing more (no checks, rules or children)."""
+    child_paths: dict[str, str] = field(default_factory=dict)
+    """Per property, the path suffix (`.name`, or `["na-me"]` for non-identifiers)."""
+
+    def type_matches(self, value: Any) -> bool:
+        """Whether `value` has this node's type (CEL rules run only on such values)."""
+        return type(value) in self.accepts
+
+
+_ACCEPTS: dict[str | None, frozenset[type]] = {
+    "object": frozenset({dict}),
+    "array": frozenset({list}),
+    "string": frozenset({str}),
+    "integer": frozenset({int}),
+    "number": frozenset({int, float}),
+    "boolean": frozenset({bool}),
+    None: frozenset({dict, list, str, int, float, bool}),
+}
+
+
+def compile_schema(raw: Mapping[str, Any]) -> Schema:
+    """Compile a raw openAPIV3Schema mapping into Schema nodes (CEL rules compiled too)."""
+    node = Schema()
+    node.type = raw.get("type")
+    node.int_or_string = bool(raw.get("x-kubernetes-int-or-string"))
+    node.nullable = bool(raw.get("nullable"))
+    node.has_default = "default" in raw
+    node.preserve_unknown = bool(raw.get("x-kubernetes-preserve-unknown-fields"))
+    node.embedded = bool(raw.get("x-kubernetes-embedded-resource"))
+    if isinstance(raw.get("properties"), Mapping):
+        node.properties = {str(k): compile_schema(v) for k, v in raw["properties"].items()}
+    additional = raw.get("additionalProperties")
+    if isinstance(additional, Mapping):
+        node.additional = compile_schema(additional)
+    node.additional_allowed = additional is True
+    if isinstance(raw.get("items"), Mapping):
+        node.items = compile_schema(raw["items"])
+    node.required = tuple(str(r) for r in raw.get("required") or ())
+    if "enum" in raw:
+        node.enum = tuple(raw["enum"])
+    if "pattern" in raw:
+        node.pattern_text = str(raw["pattern"])
+        node.pattern = re.compile(node.pattern_text)
+    node.min_length = raw.get("minLength")
+    node.max_length = raw.get("maxLength")
+    node.min_items = raw.get("minItems")
+    node.max_items = raw.get("maxItems")
+    node.min_properties = raw.get("minProperties")
+    node.max_properties = raw.get("maxProperties")
+    node.minimum = raw.get("minimum")
+    node.maximum = raw.get("maximum")
+    node.exclusive_minimum = bool(raw.get("exclusiveMinimum"))
+    node.exclusive_maximum = bool(raw.get("exclusiveMaximum"))
+    node.multiple_of = raw.get("multipleOf")
+    node.unique_items = bool(raw.get("uniqueItems"))
+    node.format = str(raw.get("format") or "")
+    node.list_type = str(raw.get("x-kubernetes-list-type") or "")
+    node.list_map_keys = tuple(raw.get("x-kubernetes-list-map-keys") or ())
+    node.one_of = tuple(compile_schema(s) for s in raw.get("oneOf") or ())
+    node.any_of = tuple(compile_schema(s) for s in raw.get("anyOf") or ())
+    node.all_of = tuple(compile_schema(s) for s in raw.get("allOf") or ())
+    if isinstance(raw.get("not"), Mapping):
+        node.not_ = compile_schema(raw["not"])
+    node.rules = tuple(compile_rule_entry(r) for r in raw.get("x-kubernetes-validations") or ())
+    if node.int_or_string and all(_only_type(s) for s in node.any_of):
+        # The int-or-string marker already checks what `anyOf: [{type: integer}, {type:
+        # string}]` says; checking both would report one mistake twice.
+        node.any_of = ()
+    node.accepts = (
+        frozenset({int, str}) if node.int_or_string else _ACCEPTS.get(node.type, _ACCEPTS[None])
+    )
+    node.child_paths = {
+        key: f".{key}" if _IDENTIFIER.match(key) else f"[{json.dumps(key)}]"
+        for key in node.properties or {}
+    }
+    node.has_value_checks = any(
+        (
+            node.enum is not None,
+            node.pattern is not None,
+            node.min_length is not None,
+            node.max_length is not None,
+            node.min_items is not None,
+            node.max_items is not None,
+            node.min_properties is not None,
+            node.max_properties is not None,
+            node.minimum is not None,
+            node.maximum is not None,
+            node.multiple_of is not None,
+            node.unique_items,
+            node.format in _FORMATS,
+            node.list_type in ("set", "map"),
+            node.one_of,
+            node.any_of,
+            node.all_of,
+            node.not_ is not None,
+        )
+    )
+    node.done_if_typed = (
+        not node.has_value_checks
+        and not node.rules
+        and (node.type not in ("object", "array", None) or node.int_or_string)
+    )
+    return node
+
+
+def _only_type(node: Schema) -> bool:
+    return node.properties is None and node.items is None and node.enum is None and not node.rules
+
+
+class Checker:
+    """Validates values against one compiled root schema; `cel=False` skips the CEL rules
+    (used to measure the layers separately)."""
+
+    def __init__(self, root: Schema, *, cel: bool = True) -> None:
+        self.root = root
+        self.cel = cel
+
+    def problems(self, obj: Mapping[str, Any]) -> list[Problem]:
+        """Every schema and CEL problem of a whole object (its metadata is not checked here)."""
+        out: list[Problem] = []
+        self.walk(obj, self.root, "", out, root=True)
+        return out
+
+    def walk(
+        self, value: Any, node: Schema, path: str, out: list[Problem], root: bool = False
+    ) -> Any:
+        """Check `value` at `path`; returns it with non-nullable nulls pruned (a copy only
+        when something was pruned), which is what the CEL rules above it see."""
+        kind = type(value)
+        if kind not in node.accepts:
+            if value is None and node.nullable:
+                return value
+            out.append(_type_problem(path, node, value))
+            return value
+        if node.done_if_typed:
+            return value
+        if kind is dict:
+            value = self._object(value, node, path, out, root or node.embedded)
+        elif kind is list:
+            value = self._array(value, node, path, out)
+        if node.has_value_checks:
+            _value_checks(value, node, path, out)
+        if self.cel and node.rules:
+            self._rules(value, node, path, out)
+        return value
+
+    def _object(
+        self, value: dict[str, Any], node: Schema, path: str, out: list[Problem], root: bool
+    ) -> dict[str, Any]:
+        properties = node.properties
+        additional = node.additional
+        suffixes = node.child_paths
+        pruned: dict[str, Any] | None = None
+        for key, child in value.items():
+            sub = properties.get(key) if properties is not None else None
+            if sub is not None:
+                if child is None and not sub.nullable and not sub.has_default:
+                    if pruned is None:
+                        pruned = dict(value)
+                    del pruned[key]
+                    continue
+                if sub.done_if_typed and type(child) in sub.accepts:
+                    continue
+                at = path + suffixes[key] if path else suffixes[key].lstrip(".")
+                checked = self.walk(child, sub, at, out)
+            elif root and key in ROOT_FIELDS:
+                continue
+            elif additional is not None:
+                if additional.done_if_typed and type(child) in additional.accepts:
+                    continue
+                checked = self.walk(child, additional, f"{path}[{json.dumps(key)}]", out)
+            elif node.additional_allowed or node.preserve_unknown:
+                continue
+            else:
+                out.append(
+                    Problem(
+                        child_path(path, key, map_entry=False),
+                        f'unknown field "{key}" (the API server prunes it; kubectl '
+                        "--validate=strict rejects it) [CRD schema: unknown field]",
+                    )
+                )
+                continue
+            if checked is not child:
+                if pruned is None:
+                    pruned = dict(value)
+                pruned[key] = checked
+        present = value if pruned is None else pruned
+        for name in node.required:
+            if name not in present:
+                out.append(
+                    Problem(
+                        child_path(path, name, map_entry=False),
+                        "Required value [CRD schema: required]",
+                    )
+                )
+        return present
+
+    def _array(self, value: list[Any], node: Schema, path: str, out: list[Problem]) -> list[Any]:
+        items = node.items
+        if items is None:
+            return value
+        if items.done_if_typed:
+            accepts = items.accepts
+            for index, item in enumerate(value):
+                if type(item) not in accepts:
+                    self.walk(item, items, f"{path}[{index}]", out)
+            return value
+        changed: list[Any] | None = None
+        for index, item in enumerate(value):
+            checked = self.walk(item, items, f"{path}[{index}]", out)
+            if checked is not item:
+                if changed is None:
+                    changed = list(value)
+                changed[index] = checked
+        return value if changed is None else changed
+
+    def _rules(self, value: Any, node: Schema, path: str, out: list[Problem]) -> None:
+        scalar = type(value) is str
+        for rule in node.rules:
+            if scalar:
+                # Rules are pure functions of `self`: a string value seen before (a label
+                # value, a jwksUri, a timeout) gets the verdict it got then.
+                verdict = rule.memo.get(value)
+                if verdict is None:
+                    verdict = rule.verdict(value)
+                    if len(rule.memo) < _MEMO_LIMIT:
+                        rule.memo[value] = verdict
+            else:
+                verdict = rule.verdict(value)
+            if verdict:
+                where = path + rule.field_path if rule.field_path.startswith((".", "[")) else path
+                out.append(Problem(where, verdict))
+
+
+_MEMO_LIMIT = 4096
+
+
+def _message(rule: Rule, value: Any) -> str:
+    if rule.message_program is not None:
+        try:
+            text = rule.message_program.evaluate(value)
+        except CelError:
+            return rule.message
+        if type(text) is str and text.strip():
+            return " ".join(text.split())
+    return rule.message
+
+
+def _type_problem(path: str, node: Schema, value: Any) -> Problem:
+    expected = "integer or string" if node.int_or_string else node.type or "non-null"
+    return Problem(
+        path,
+        f"{path or 'body'} in body must be of type {expected}: {short(describe_type(value))} "
+        "[CRD schema: type]",
+    )
+
+
+def _format_error(value: str, fmt: str) -> bool:
+    if fmt == "date-time":
+        try:
+            datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+        except ValueError:
+            return True
+        return "T" not in value.upper() and " " not in value
+    if fmt == "date":
+        return re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is None
+    if fmt == "byte":
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return True
+    return False
+
+
+#: String formats the API server checks (others are informational).
+_FORMATS = frozenset({"date-time", "date", "byte"})
+
+
+def _value_checks(value: Any, node: Schema, path: str, out: list[Problem]) -> None:
+    def add(message: str, keyword: str) -> None:
+        out.append(Problem(path, f"{message} [CRD schema: {keyword}]"))
+
+    shown = path or "body"
+    if node.enum is not None and not any(_json_equal(value, e) for e in node.enum):
+        supported = ", ".join(short(e) for e in node.enum)
+        add(f"Unsupported value: {short(value)}: supported values: {supported}", "enum")
+    kind = type(value)
+    if kind is str:
+        length = len(value)
+        if node.max_length is not None and length > node.max_length:
+            add(
+                f"Too long: {shown} in body should be at most {node.max_length} chars long",
+                "maxLength",
+            )
+        if node.min_length is not None and length < node.min_length:
+            add(f"{shown} in body should be at least {node.min_length} chars long", "minLength")
+        if node.pattern is not None and node.pattern.search(value) is None:
+            add(f"{shown} in body should match '{node.pattern_text}'", "pattern")
+        if node.format in _FORMATS and _format_error(value, node.format):
+            add(f"{shown} in body must be of type {node.format}: {short(value)}", "format")
+    elif kind is list:
+        count = len(value)
+        if node.max_items is not None and count > node.max_items:
+            add(f"Too many: {count}: must have at most {node.max_items} items", "maxItems")
+        if node.min_items is not None and count < node.min_items:
+            add(f"{shown} in body should have at least {node.min_items} items", "minItems")
+        if node.unique_items or node.list_type in ("set", "map"):
+            _duplicates(value, node, path, out)
+    elif isinstance(value, Mapping):
+        count = len(value)
+        if node.max_properties is not None and count > node.max_properties:
+            add(
+                f"Too many: {count}: must have at most {node.max_properties} items", "maxProperties"
+            )
+        if node.min_properties is not None and count < node.min_properties:
+            add(
+                f"{shown} in body should have at least {node.min_properties} properties",
+                "minProperties",
+            )
+    elif kind in (int, float):
+        _bounds(value, node, shown, add)
+    _junctors(value, node, path, out, add)
+
+
+def _bounds(value: float, node: Schema, shown: str, add: Any) -> None:
+    if node.minimum is not None:
+        if node.exclusive_minimum and value <= node.minimum:
+            add(f"{shown} in body should be greater than {node.minimum}", "minimum")
+        elif value < node.minimum:
+            add(f"{shown} in body should be greater than or equal to {node.minimum}", "minimum")
+    if node.maximum is not None:
+        if node.exclusive_maximum and value >= node.maximum:
+            add(f"{shown} in body should be less than {node.maximum}", "maximum")
+        elif value > node.maximum:
+            add(f"{shown} in body should be less than or equal to {node.maximum}", "maximum")
+    if node.multiple_of:
+        quotient = value / node.multiple_of
+        if not math.isclose(quotient, round(quotient)):
+            add(f"{shown} in body should be a multiple of {node.multiple_of}", "multipleOf")
+
+
+def _duplicates(value: list[Any], node: Schema, path: str, out: list[Problem]) -> None:
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        if node.list_type == "map" and isinstance(item, Mapping):
+            key = json.dumps([item.get(k) for k in node.list_map_keys], sort_keys=True)
+        else:
+            key = json.dumps(item, sort_keys=True)
+        if key in seen:
+            keyword = (
+                f"x-kubernetes-list-type={node.list_type}" if node.list_type else "uniqueItems"
+            )
+            out.append(
+                Problem(
+                    f"{path}[{index}]", f"Duplicate value: {short(item)} [CRD schema: {keyword}]"
+                )
+            )
+        seen.add(key)
+
+
+def _junctors(value: Any, node: Schema, path: str, out: list[Problem], add: Any) -> None:
+    if node.one_of:
+        matching = sum(1 for s in node.one_of if _satisfies(value, s))
+        if matching != 1:
+            add(f"{path or 'body'} in body must validate one and only one schema (oneOf)", "oneOf")
+    if node.any_of and not any(_satisfies(value, s) for s in node.any_of):
+        add(f"{path or 'body'} in body must validate at least one schema (anyOf)", "anyOf")
+    for sub in node.all_of:
+        _value_only(value, sub, path, out)
+    if node.not_ is not None and _satisfies(value, node.not_):
+        add(f"{path or 'body'} in body must not validate the schema (not)", "not")
+
+
+def _satisfies(value: Any, node: Schema) -> bool:
+    found: list[Problem] = []
+    _value_only(value, node, "", found)
+    return not found
+
+
+def _value_only(value: Any, node: Schema, path: str, out: list[Problem]) -> None:
+    """Junctor subschemas: value validations only (no pruning, unknown fields or CEL)."""
+    typed = node.type is not None or node.int_or_string
+    if typed and (value is None or not node.type_matches(value)):
+        out.append(_type_problem(path, node, value))
+        return
+    if isinstance(value, Mapping):
+        for name in node.required:
+            if name not in value:
+                out.append(Problem(child_path(path, name, map_entry=False), "Required value"))
+        for key, sub in (node.properties or {}).items():
+            if key in value:
+                _value_only(value[key], sub, child_path(path, key, map_entry=False), out)
+    elif isinstance(value, list) and node.items is not None:
+        for index, item in enumerate(value):
+            _value_only(item, node.items, f"{path}[{index}]", out)
+    if node.has_value_checks:
+        _value_checks(value, node, path, out)
+
+
+def _json_equal(left: Any, right: Any) -> bool:
+    if type(left) is bool or type(right) is bool:
+        return type(left) is type(right) and left == right
+    return bool(left == right)
