@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from meshward.errors import Problem, UserInputError
 from meshward.mesh.istio._base import DECODED
 from meshward.mesh.istio.authorization import AuthorizationPolicy
+from meshward.mesh.istio.crd_rules import crd_problems, istio_crds, merge
 from meshward.mesh.istio.envelope import API_VERSIONS, GROUP
 from meshward.mesh.istio.peer_authentication import PeerAuthentication
 from meshward.mesh.istio.problems import IstioValidationError, problems_from_pydantic
@@ -67,6 +68,12 @@ def is_istio_security(doc: Any) -> bool:
     return isinstance(api_version, str) and api_version.split("/", 1)[0] == GROUP
 
 
+def is_checked(doc: Any) -> bool:
+    """Whether meshward checks this document: a security.istio.io object, or any kind whose
+    Istio CRD is vendored in `meshward/mesh/istio/crds/`."""
+    return is_istio_security(doc) or istio_crds().owns(doc)
+
+
 def parse_istio_object(doc: Mapping[str, Any]) -> IstioObject:
     """A manifest dict as a typed object; raises IstioValidationError with every problem."""
     if not isinstance(doc, Mapping):
@@ -89,11 +96,21 @@ def parse_istio_object(doc: Mapping[str, Any]) -> IstioObject:
 
 
 def validate_document(doc: Mapping[str, Any]) -> ValidationResult:
-    """Validate one manifest dict: the object when valid, errors and warnings either way."""
+    """Validate one manifest dict: the object when valid, errors and warnings either way.
+
+    Two layers, as a cluster applies them: the API server's (Istio's CRD schema and CEL
+    rules, from the vendored CRD files) and istiod's admission rules (the typed models). A
+    kind with a vendored CRD but no typed model gets the API server's layer only.
+    """
+    crd = crd_problems(doc)
+    if isinstance(doc, Mapping) and doc.get("kind") not in KINDS and istio_crds().owns(doc):
+        return ValidationResult(None, crd, [])
     try:
         obj = parse_istio_object(doc)
     except IstioValidationError as exc:
-        return ValidationResult(None, list(exc.problems), exc.warnings)
+        return ValidationResult(None, merge(crd, list(exc.problems)), exc.warnings)
+    if crd:
+        return ValidationResult(None, crd, obj.warnings())
     return ValidationResult(obj, [], obj.warnings())
 
 
@@ -142,7 +159,7 @@ def _expand_lists(doc: Any) -> list[tuple[str, Any]]:
 
 def _document(index: int, prefix: str, doc: Any, duplicates: list[Problem]) -> Document:
     ref = object_ref(doc)
-    if not is_istio_security(doc):
+    if not is_checked(doc):
         return Document(index, ref, doc, None)
     result = validate_document(doc)
     own_duplicates = [
