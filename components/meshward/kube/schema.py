@@ -12,8 +12,8 @@ failed, e.g. `[CRD schema: enum]` or `[CRD rule: self.size() == 0]`.
 from __future__ import annotations
 
 import base64
-import builtins
 import binascii
+import builtins
 import json
 import math
 import re
