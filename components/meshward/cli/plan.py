@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     out_dir = args.out or project_dir / "out" / args.stack
     # Refuse a folder meshward did not write before spending the render on it.
     check_output_dir(out_dir)
+    if not args.quiet and sys.stderr.isatty():
+        # A first render takes seconds (the Azure SDK alone is large): say what is going on.
+        print(f"meshward plan: rendering stack {args.stack} offline…", file=sys.stderr)
     rendered = render_stack(plan_stack(project_dir, args.stack))
     write_tree(out_dir, rendered.files)
     planned = rendered.planned
