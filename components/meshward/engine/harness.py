@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
@@ -60,6 +61,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _mask_secrets(value: Any) -> Any:
+    """The request's property values with each secret masked where it sits: deserializing
+    whole properties (Pulumi's `deserialize_properties`) would mark a whole object secret for
+    one secret leaf, hiding e.g. a Key Vault secret's content type and expiry from reviews."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET_PLACEHOLDER
+        if value.get(rpc._special_sig_key) is not None:
+            return _plain(rpc.deserialize_property(value, keep_unknowns=True))
+        return {k: _mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_secrets(v) for v in value]
+    return value
+
+
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks, capture: Capture) -> None:
         super().__init__(mocks)
@@ -76,7 +92,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        inputs = _mask_secrets(json_format.MessageToDict(request.object))
         self.capture.registrations.append(
             Registration(
                 urn=response.urn,
