@@ -16,6 +16,10 @@ from meshward.errors import UserInputError
 #: their command runs, so `validate` never pays for the Azure SDK.
 COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("meshward.cli.plan", "Render a stack offline under Pulumi's mock engine."),
+    "export": (
+        "meshward.cli.export",
+        "Write a planned stack as an ARM template or Kubernetes YAML for scanners.",
+    ),
     "preflight": (
         "meshward.cli.preflight",
         "List what a first `pulumi up` of a stack needs, offline.",

@@ -1,0 +1,96 @@
+"""`meshward export`: the planned stack in the formats independent scanners read (an ARM
+deployment template; Kubernetes YAML plus Helm values)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+FORMATS = ("arm", "k8s")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `meshward export`."""
+    parser.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--format",
+        required=True,
+        choices=FORMATS,
+        help="arm: one ARM deployment template (JSON); k8s: one multi-document YAML of the "
+        "Kubernetes objects, Helm values in <out>.helm/",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="output file (default: out/<stack>.arm.json or out/<stack>.k8s.yaml)",
+    )
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=Path(),
+        help="project directory (default: nearest Pulumi.yaml)",
+    )
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Write `path` whole or not at all (a temporary sibling renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        Path(staging).replace(path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan the stack under mocks and write it in the chosen format."""
+    from meshward.engine.planner import plan_stack, render_stack
+    from meshward.engine.stackfile import find_project
+    from meshward.engine.writer import write_tree
+    from meshward.errors import Problem, UserInputError
+
+    project_dir = find_project(args.project)
+    suffix = "arm.json" if args.format == "arm" else "k8s.yaml"
+    out: Path = args.out or project_dir / "out" / f"{args.stack}.{suffix}"
+    if out.is_dir():
+        raise UserInputError([Problem("--out", f"{out} is a directory; name a file")])
+    plan = render_stack(plan_stack(project_dir, args.stack)).plan
+    if args.format == "arm":
+        from meshward.export.arm import arm_template
+
+        exported = arm_template(plan)
+        _write_file(out, json.dumps(exported.template, indent=2) + "\n")
+        template = exported.template
+        print(
+            f"{out}: {len(template['resources'])} ARM resources, "
+            f"{len(template['parameters'])} secure parameters"
+        )
+        for where in exported.unmapped:
+            print(f"warning: not in the ARM schema, kept as given: {where}", file=sys.stderr)
+        return 0
+    from meshward.export.kubernetes import (
+        kubernetes_export,
+        objects_yaml,
+        values_file_name,
+        values_yaml,
+    )
+
+    k8s = kubernetes_export(plan)
+    values = {values_file_name(r): values_yaml(r) for r in k8s.releases}
+    helm_dir = out.with_name(f"{out.name.removesuffix('.yaml')}.helm")
+    if values:
+        write_tree(helm_dir, values)
+    _write_file(out, objects_yaml(k8s, args.stack))
+    patches = len(k8s.patches)
+    print(
+        f"{out}: {len(k8s.objects)} Kubernetes objects ({patches} server-side-apply patches); "
+        f"{len(values)} Helm values files in {helm_dir if values else '-'}"
+    )
+    return 0

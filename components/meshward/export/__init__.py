@@ -1,0 +1,2 @@
+"""Export a planned stack in the formats independent scanners read: one ARM deployment
+template (`arm`) and Kubernetes YAML plus Helm values (`kubernetes`)."""
