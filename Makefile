@@ -5,7 +5,10 @@ BIN    := $(VENV)/bin
 STACK  ?= dev
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup plan plan-prod test lint typecheck check docs bench clean
+SCAN_VENV  ?= .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed
+
+.PHONY: setup plan plan-prod test lint typecheck check docs bench clean scan
 
 # Says what it installs and roughly how long it takes: the first run downloads about 650 MB
 # (pulumi-azure-native is most of it), measured at 1.5 to 5 minutes on the development machine.
@@ -43,6 +46,16 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck test ## Everything CI runs
+
+# checkov pins dependencies that clash with the project's, so it has its own virtualenv.
+$(SCAN_STAMP): requirements-scan.txt
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SCAN_VENV)/bin/python -m pip install --quiet -r requirements-scan.txt
+	touch $(SCAN_STAMP)
+
+scan: $(STAMP) $(SCAN_STAMP) ## Export prod and dev; checkov (with checkov-waivers.yaml) and Kubernetes schemas over them
+	PYTHONPATH=components $(BIN)/python .ci/scan.py --checkov $(SCAN_VENV)/bin/checkov
 
 docs: $(STAMP) ## Regenerate the configuration reference in README.md and docs/API.md
 	$(BIN)/python -m meshward.config.reference README.md
