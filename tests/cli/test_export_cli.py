@@ -51,3 +51,14 @@ def test_out_naming_a_directory_exits_2_and_writes_nothing(
     assert code == 2
     assert "--out: " in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_meshward_did_not_write_is_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "mine.json"
+    out.write_text('{"mine": true}')
+    code = main(["export", "--format", "arm", "--out", str(out), "--project", str(ROOT)])
+    assert code == 2
+    assert "was not written by `meshward export --format arm`" in capsys.readouterr().err
+    assert out.read_text() == '{"mine": true}'

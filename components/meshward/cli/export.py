@@ -11,6 +11,14 @@ import tempfile
 from pathlib import Path
 
 FORMATS = ("arm", "k8s")
+#: How a file this command wrote begins: anything else at `--out` is left alone.
+_SIGNATURES = {"arm": '"generator": "meshward export --format arm"', "k8s": "# meshward export "}
+
+EXAMPLES = """\
+  meshward export --stack prod --format arm       # out/prod.arm.json, one ARM template
+  meshward export --stack prod --format k8s       # out/prod.k8s.yaml + out/prod.k8s.helm/
+  meshward export --format arm --out t.json && checkov --skip-download -f t.json
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +42,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path(),
         help="project directory (default: nearest Pulumi.yaml)",
     )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors; the exit code tells"
+    )
+
+
+def _check_out_file(path: Path, fmt: str) -> None:
+    """Refuse to replace a file meshward export did not write."""
+    from meshward.errors import Problem, UserInputError
+
+    if path.is_dir():
+        raise UserInputError([Problem("--out", f"{path} is a folder; name a file")])
+    if not path.exists():
+        return
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+    except OSError as exc:
+        raise UserInputError([Problem("--out", f"cannot read {path}: {exc.strerror}")]) from None
+    if _SIGNATURES[fmt] not in head:
+        raise UserInputError(
+            [
+                Problem(
+                    "--out",
+                    f"{path} exists and was not written by `meshward export --format {fmt}`; "
+                    "nothing was changed. Choose a new file, or remove this one yourself",
+                )
+            ]
+        )
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -53,27 +88,30 @@ def run(args: argparse.Namespace) -> int:
     """Plan the stack under mocks and write it in the chosen format."""
     from meshward.engine.planner import plan_stack, render_stack
     from meshward.engine.stackfile import find_project
-    from meshward.engine.writer import write_tree
-    from meshward.errors import Problem, UserInputError
+    from meshward.engine.writer import check_output_dir, write_tree
 
     project_dir = find_project(args.project)
     suffix = "arm.json" if args.format == "arm" else "k8s.yaml"
     out: Path = args.out or project_dir / "out" / f"{args.stack}.{suffix}"
-    if out.is_dir():
-        raise UserInputError([Problem("--out", f"{out} is a directory; name a file")])
+    helm_dir = out.with_name(f"{out.name.removesuffix('.yaml')}.helm")
+    # Refuse what meshward did not write before spending the render on it.
+    _check_out_file(out, args.format)
+    if args.format == "k8s":
+        check_output_dir(helm_dir)
     plan = render_stack(plan_stack(project_dir, args.stack)).plan
     if args.format == "arm":
         from meshward.export.arm import arm_template
 
         exported = arm_template(plan)
         _write_file(out, json.dumps(exported.template, indent=2) + "\n")
-        template = exported.template
-        print(
-            f"{out}: {len(template['resources'])} ARM resources, "
-            f"{len(template['parameters'])} secure parameters"
-        )
         for where in exported.unmapped:
             print(f"warning: not in the ARM schema, kept as given: {where}", file=sys.stderr)
+        if not args.quiet:
+            template = exported.template
+            print(
+                f"{out}: {len(template['resources'])} ARM resources, "
+                f"{len(template['parameters'])} secure parameters"
+            )
         return 0
     from meshward.export.kubernetes import (
         kubernetes_export,
@@ -84,13 +122,12 @@ def run(args: argparse.Namespace) -> int:
 
     k8s = kubernetes_export(plan)
     values = {values_file_name(r): values_yaml(r) for r in k8s.releases}
-    helm_dir = out.with_name(f"{out.name.removesuffix('.yaml')}.helm")
     if values:
         write_tree(helm_dir, values)
     _write_file(out, objects_yaml(k8s, args.stack))
-    patches = len(k8s.patches)
-    print(
-        f"{out}: {len(k8s.objects)} Kubernetes objects ({patches} server-side-apply patches); "
-        f"{len(values)} Helm values files in {helm_dir if values else '-'}"
-    )
+    if not args.quiet:
+        print(
+            f"{out}: {len(k8s.objects)} Kubernetes objects ({len(k8s.patches)} server-side-apply "
+            f"patches); {len(values)} Helm values files in {helm_dir if values else '-'}"
+        )
     return 0
