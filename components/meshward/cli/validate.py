@@ -29,13 +29,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="manifest files, directories (searched recursively for *.yaml, *.yml, *.json) "
         "or - for stdin",
     )
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0 when the inputs hold no Istio object (default: exit 2, so a CI gate "
+        "cannot pass having checked nothing)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate every document; one line per problem on stdout, a summary on stderr.
 
     Exit 0 when every checked object is admitted, 1 when any is rejected, 2 when an input
-    cannot be read or parsed at all (the other inputs are still checked).
+    cannot be read or is not YAML/JSON (one line naming the file and position; the other
+    inputs are still checked) or when no Istio object was found (unless `--allow-empty`).
+    Problem lines are `FILE:LINE: Kind/namespace/name: field.path: message [rule]`, LINE
+    being the first line of the object's document.
     """
     # Imported here so `meshward --help` stays fast; none of this imports pulumi.
     from meshward.mesh.istio import ManifestSyntaxError, load_documents
@@ -60,9 +69,19 @@ def run(args: argparse.Namespace) -> int:
             warnings += len(doc.result.warnings)
             invalid = invalid or not doc.result.ok
             for problem in doc.result.errors:
-                print(_line(name, doc.index, doc.ref, problem))
+                print(_line(name, doc.line, doc.ref, problem))
             for problem in doc.result.warnings:
-                print(_line(name, doc.index, doc.ref, problem, prefix="warning: "))
+                print(_line(name, doc.line, doc.ref, problem, prefix="warning: "))
+    if unreadable and checked == 0:
+        return EXIT_UNREADABLE  # the lines above said why; a summary of nothing adds noise
+    if checked == 0 and not args.allow_empty:
+        others = f"; skipped {skipped} document(s) of other kinds" if skipped else ""
+        print(
+            f"no Istio objects found in {', '.join(args.paths)}{others} "
+            "(--allow-empty accepts that)",
+            file=sys.stderr,
+        )
+        return EXIT_UNREADABLE
     plural = "" if checked == 1 else "s"
     print(
         f"checked {checked} object{plural} ({warnings} warnings), skipped {skipped} other kinds",
@@ -73,16 +92,24 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_INVALID if invalid else EXIT_OK
 
 
-def _line(name: str, index: int, ref: str, problem: Problem, prefix: str = "") -> str:
+def _line(name: str, line: int, ref: str, problem: Problem, prefix: str = "") -> str:
     where = f"{problem.path}: " if problem.path else ""
-    return f"{name}:{index}: {ref}: {where}{prefix}{problem.message}"
+    return f"{name}:{line}: {ref}: {where}{prefix}{problem.message}"
 
 
 def _inputs(paths: list[str]) -> Iterator[tuple[str, str | None]]:
-    """(display name, text) per input file; text is None (after printing why) if unreadable."""
+    """(display name, text) per input file; text is None (after printing one line saying
+    why, with the position) when the input is unreadable, binary or not UTF-8."""
+    from meshward.yaml_documents import DocumentSyntaxError, decode, read_text
+
     for raw in paths:
         if raw == STDIN:
-            yield STDIN, sys.stdin.read()
+            stream = getattr(sys.stdin, "buffer", None)
+            try:
+                yield STDIN, decode(stream.read(), STDIN) if stream else sys.stdin.read()
+            except DocumentSyntaxError as exc:
+                print(exc.render(), file=sys.stderr)
+                yield STDIN, None
             continue
         path = Path(raw)
         files = (
@@ -92,8 +119,7 @@ def _inputs(paths: list[str]) -> Iterator[tuple[str, str | None]]:
         )
         for file in files:
             try:
-                yield str(file), file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                print(f"{file}: cannot read: {reason}", file=sys.stderr)
+                yield str(file), read_text(file)
+            except DocumentSyntaxError as exc:
+                print(exc.render(), file=sys.stderr)
                 yield str(file), None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from meshward.errors import Problem, UserInputError
+from meshward.yaml_documents import DocumentSyntaxError, read_documents, read_text
 
 SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 
@@ -45,18 +44,17 @@ def _flatten(doc: object, where: str, out: list[dict[str, Any]], problems: list[
 
 
 def parse_documents(text: str, source: str) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Objects in one multi-document YAML/JSON text, and what could not be read."""
+    """Objects in one multi-document YAML/JSON text, and what could not be read; problems
+    are located as `FILE:LINE` (the document's first line), like `meshward validate`'s."""
     out: list[dict[str, Any]] = []
     problems: list[Problem] = []
     try:
-        docs: Iterable[object] = list(yaml.safe_load_all(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problems.append(Problem(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+        docs = read_documents(text, source, json_input=source.endswith(".json"))
+    except DocumentSyntaxError as exc:
+        problems.append(Problem(exc.source, exc.problems[0].message))
         return out, problems
-    for i, doc in enumerate(docs):
-        _flatten(doc, f"{source}: document {i + 1}", out, problems)
+    for doc in docs:
+        _flatten(doc.value, f"{source}:{doc.line}", out, problems)
     return out, problems
 
 
@@ -67,9 +65,9 @@ def load_manifests(paths: Sequence[Path]) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     for file in _files(paths, problems):
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(str(file), f"cannot read: {exc}"))
+            text = read_text(file)
+        except DocumentSyntaxError as exc:
+            problems.append(Problem(exc.source, exc.problems[0].message))
             continue
         found, bad = parse_documents(text, str(file))
         objects.extend(found)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from meshward.errors import Problem, UserInputError
@@ -18,6 +16,7 @@ from meshward.mesh.istio.envelope import API_VERSIONS, GROUP
 from meshward.mesh.istio.peer_authentication import PeerAuthentication
 from meshward.mesh.istio.problems import IstioValidationError, problems_from_pydantic
 from meshward.mesh.istio.request_authentication import RequestAuthentication
+from meshward.yaml_documents import DocumentSyntaxError, read_documents
 
 IstioObject = AuthorizationPolicy | RequestAuthentication | PeerAuthentication
 """Any of the three security.istio.io kinds."""
@@ -28,7 +27,8 @@ KINDS: dict[str, type[IstioObject]] = {
 
 
 class ManifestSyntaxError(UserInputError):
-    """Text that is not YAML/JSON at all (the CLI exits 2 for it)."""
+    """Text that is not YAML/JSON at all (the CLI exits 2 for it); renders as one line,
+    `FILE:LINE:COLUMN: why`."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ class Document:
     """The decoded document."""
     result: ValidationResult | None
     """`None` for other kinds (not ours to check)."""
+    line: int = 0
+    """1-based line where the document (or its `List` item) starts, for `FILE:LINE:`."""
 
 
 def is_istio_security(doc: Any) -> bool:
@@ -134,16 +136,25 @@ def load_documents(text: str, source: str, *, json_input: bool = False) -> list[
     """Every document of a YAML stream (or one JSON value); security.istio.io objects are
     validated, `kind: List` items are expanded, other kinds are returned unchecked.
 
-    Raises ManifestSyntaxError when the text cannot be parsed at all. Duplicate mapping keys,
-    which Kubernetes' strict decoding rejects, are reported as errors of their document.
+    Raises ManifestSyntaxError (one line: `FILE:LINE:COLUMN: why`) when the text cannot be
+    parsed at all. Duplicate mapping keys, which Kubernetes' strict decoding rejects, are
+    reported as errors of their document.
     """
-    parsed = _parse_json(text, source) if json_input else _parse_yaml(text, source)
+    try:
+        parsed = read_documents(text, source, json_input=json_input)
+    except DocumentSyntaxError as exc:
+        raise ManifestSyntaxError(exc.problems, exc.source) from None
     documents: list[Document] = []
-    for index, (doc, duplicates) in enumerate(parsed):
+    for index, source_doc in enumerate(parsed):
+        doc = source_doc.value
         if doc is None:
             continue  # an empty document (e.g. a trailing `---`) is not an object
-        for prefix, item in _expand_lists(doc):
-            documents.append(_document(index, prefix, item, duplicates))
+        items = _expand_lists(doc)
+        for position, (prefix, item) in enumerate(items):
+            line = source_doc.line
+            if prefix and position < len(source_doc.item_lines):
+                line = source_doc.item_lines[position]
+            documents.append(_document(index, prefix, item, list(source_doc.duplicates), line))
     return documents
 
 
@@ -157,10 +168,10 @@ def _expand_lists(doc: Any) -> list[tuple[str, Any]]:
     return [("", doc)]
 
 
-def _document(index: int, prefix: str, doc: Any, duplicates: list[Problem]) -> Document:
+def _document(index: int, prefix: str, doc: Any, duplicates: list[Problem], line: int) -> Document:
     ref = object_ref(doc)
     if not is_checked(doc):
-        return Document(index, ref, doc, None)
+        return Document(index, ref, doc, None, line)
     result = validate_document(doc)
     own_duplicates = [
         Problem(p.path.removeprefix(prefix), p.message)
@@ -175,69 +186,4 @@ def _document(index: int, prefix: str, doc: Any, duplicates: list[Problem]) -> D
             [Problem(f"{prefix}{p.path}".rstrip("."), p.message) for p in result.errors],
             [Problem(f"{prefix}{p.path}".rstrip("."), p.message) for p in result.warnings],
         )
-    return Document(index, ref, doc, result)
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without the YAML 1.1 timestamp type.
-
-    Kubernetes converts YAML to JSON before decoding, so `creationTimestamp: 2024-01-01T00:00:00Z`
-    is a string there; turning it into a datetime would break round-tripping.
-    """
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _parse_yaml(text: str, source: str) -> list[tuple[Any, list[Problem]]]:
-    loader = _Loader(text)
-    out: list[tuple[Any, list[Problem]]] = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            duplicates: list[Problem] = []
-            _find_duplicates(node, "", duplicates)
-            out.append((loader.construct_document(node), duplicates))
-    except yaml.YAMLError as exc:
-        raise ManifestSyntaxError([Problem("", f"not valid YAML: {exc}")], source) from None
-    finally:
-        loader.dispose()
-    return out
-
-
-def _find_duplicates(node: yaml.Node, path: str, out: list[Problem]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = f"{path}.{key}" if path else key
-            if key in seen:
-                line = key_node.start_mark.line + 1
-                out.append(Problem(child, f"duplicate key {key!r} (line {line}) [schema]"))
-            seen.add(key)
-            _find_duplicates(value_node, child, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _find_duplicates(item, f"{path}[{index}]", out)
-
-
-def _parse_json(text: str, source: str) -> list[tuple[Any, list[Problem]]]:
-    duplicates: list[Problem] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key, value in items:
-            if key in result:
-                duplicates.append(Problem("", f"duplicate key {key!r} [schema]"))
-            result[key] = value
-        return result
-
-    try:
-        return [(json.loads(text, object_pairs_hook=pairs), duplicates)]
-    except ValueError as exc:
-        raise ManifestSyntaxError([Problem("", f"not valid JSON: {exc}")], source) from None
+    return Document(index, ref, doc, result, line)
