@@ -170,6 +170,8 @@ class Schema:
     """Python types of the values this node's type admits (decoded JSON: dict, list, ...)."""
     done_if_typed: bool = False
     """A value of an admitted type needs nothing more (no checks, rules or children)."""
+    required_only: bool = False
+    """Only `required` (the usual junctor branch): checked without the general walk."""
     child_paths: dict[str, str] = field(default_factory=dict)
     """Per property, the path suffix (`.name`, or `["na-me"]` for non-identifiers)."""
 
@@ -265,6 +267,13 @@ def compile_schema(raw: Mapping[str, Any]) -> Schema:
             node.all_of,
             node.not_ is not None,
         )
+    )
+    node.required_only = (
+        bool(node.required)
+        and node.type is None
+        and node.properties is None
+        and not node.has_value_checks
+        and not node.rules
     )
     node.done_if_typed = (
         not node.has_value_checks
@@ -490,7 +499,8 @@ def _value_checks(value: Any, node: Schema, path: str, out: list[Problem]) -> No
             )
     elif kind in (int, float):
         _bounds(value, node, shown, add)
-    _junctors(value, node, path, out, add)
+    if node.one_of or node.any_of or node.all_of or node.not_ is not None:
+        _junctors(value, node, path, out, add)
 
 
 def _bounds(value: float, node: Schema, shown: str, add: Any) -> None:
@@ -543,6 +553,8 @@ def _junctors(value: Any, node: Schema, path: str, out: list[Problem], add: Any)
 
 
 def _satisfies(value: Any, node: Schema) -> bool:
+    if node.required_only:
+        return type(value) is not dict or all(name in value for name in node.required)
     found: list[Problem] = []
     _value_only(value, node, "", found)
     return not found

@@ -8,6 +8,7 @@ leading `/`, `spiffe://` principals): flagging risky-but-valid values is the gua
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Literal
 
 from pydantic import Field, StrictStr
@@ -201,7 +202,9 @@ _TCP_SOURCE_FIELDS = (
 )
 
 
+@cache
 def _alias(model: type[IstioModel], attribute: str) -> str:
+    # Cached: pydantic's model_fields lookup is slow, and every source/operation asks.
     return model.model_fields[attribute].alias or attribute
 
 

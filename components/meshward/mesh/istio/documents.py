@@ -16,7 +16,7 @@ from meshward.mesh.istio.envelope import API_VERSIONS, GROUP
 from meshward.mesh.istio.peer_authentication import PeerAuthentication
 from meshward.mesh.istio.problems import IstioValidationError, problems_from_pydantic
 from meshward.mesh.istio.request_authentication import RequestAuthentication
-from meshward.yaml_documents import DocumentSyntaxError, read_documents
+from meshward.yaml_documents import DocumentSyntaxError, collector_paused, read_documents
 
 IstioObject = AuthorizationPolicy | RequestAuthentication | PeerAuthentication
 """Any of the three security.istio.io kinds."""
@@ -140,6 +140,11 @@ def load_documents(text: str, source: str, *, json_input: bool = False) -> list[
     parsed at all. Duplicate mapping keys, which Kubernetes' strict decoding rejects, are
     reported as errors of their document.
     """
+    with collector_paused():
+        return _load(text, source, json_input)
+
+
+def _load(text: str, source: str, json_input: bool) -> list[Document]:
     try:
         parsed = read_documents(text, source, json_input=json_input)
     except DocumentSyntaxError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, ClassVar, Literal, Self
 
-from pydantic import ValidationInfo, model_validator
+from pydantic import PrivateAttr, ValidationInfo, model_validator
 
 from meshward.errors import Problem
 from meshward.mesh.istio._base import DECODED, IstioModel
@@ -58,10 +58,17 @@ class IstioObjectBase(IstioModel):
             # Not a ValueError on purpose: pydantic re-raises it unchanged, so callers get the
             # located problems rather than one flattened pydantic message.
             raise IstioValidationError(found.errors, found.warnings, source=self.ref)
+        if decoded:
+            # warnings() asks for exactly this check again; the object is frozen, so keep it.
+            self._decoded_warnings = tuple(found.warnings)
         return self
+
+    _decoded_warnings: tuple[Problem, ...] | None = PrivateAttr(default=None)
 
     def warnings(self) -> list[Problem]:
         """Findings istiod admits with a warning (S4, A27, R10)."""
+        if self._decoded_warnings is not None:
+            return list(self._decoded_warnings)
         return self.check(decoded=True).warnings
 
     @property
