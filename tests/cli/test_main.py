@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import meshward
@@ -40,3 +42,20 @@ def test_an_unknown_option_is_a_usage_error_with_exit_2(capsys: pytest.CaptureFi
         main(["plan", "--nope"])
     assert info.value.code == 2
     assert "unrecognized arguments: --nope" in capsys.readouterr().err
+
+
+def test_preflight_reports_as_json_or_quietly_with_the_same_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.support import ROOT
+
+    base = ["preflight", "--stack", "prod", "--no-tools", "--project", str(ROOT)]
+    text = main(base)
+    capsys.readouterr()
+    assert main([*base, "--format", "json"]) == text
+    report = json.loads(capsys.readouterr().out)
+    assert report["stack"] == "prod"
+    assert report["blocked"] == (text == 1)
+    assert {"section", "item", "status", "detail"} == set(report["findings"][0])
+    assert main([*base, "-q"]) == text
+    assert capsys.readouterr().out == ""

@@ -119,3 +119,15 @@ def test_stack_without_platform_key_names_the_key(
     (project / "Pulumi.dev.yaml").write_text("config:\n  azure-native:location: westeurope\n")
     assert main(["plan", "--project", str(project)]) == 2
     assert capsys.readouterr().err.startswith("meshward:platform: missing")
+
+
+def test_plan_summary_as_json_or_quiet(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--project", str(project), "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["stack"], summary["out"]) == ("dev", str(project / "out" / "dev"))
+    assert summary["resources"]["meshward:index:Platform"] == 1
+    assert {"path": "platform.appGateway.waf.mode", "value": "Detection"}.items() <= next(
+        w for w in summary["weakened"] if w["path"] == "platform.appGateway.waf.mode"
+    ).items()
+    assert main(["plan", "--project", str(project), "-q"]) == 0
+    assert capsys.readouterr() == ("", "")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import shutil
 import sys
 from pathlib import Path
+
+from meshward.cli.options import add_report_options
 
 EXIT_READY = 0
 EXIT_BLOCKED = 1
@@ -15,6 +18,7 @@ TOOLS = ("pulumi", "kubelogin", "az")
 EXAMPLES = """\
   meshward preflight --stack prod            # exit 1 when something blocks the first pulumi up
   meshward preflight --stack dev --no-tools  # the stack alone, not this machine's tools
+  meshward preflight --stack prod --format json | jq '.findings[] | select(.status == "block")'
 """
 _STYLE = {"block": "bold red", "warn": "yellow", "check": "cyan", "ok": "green"}
 
@@ -33,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="leave out the tools on this machine (kubelogin, az, pulumi, sign-in variables)",
     )
+    add_report_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +68,17 @@ def run(args: argparse.Namespace) -> int:
         today=datetime.datetime.now(datetime.UTC).date(),
     )
     findings = preflight(cfg, facts)
+    blocked = blocking(findings)
+    code = EXIT_BLOCKED if blocked else EXIT_READY
+    if args.quiet:
+        return code
+    if args.format == "json":
+        rows = [
+            {"section": f.section, "item": f.item, "status": f.status, "detail": f.detail}
+            for f in findings
+        ]
+        print(json.dumps({"stack": args.stack, "blocked": blocked, "findings": rows}, indent=2))
+        return code
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     table = Table(title=f"preflight: stack {args.stack}", show_lines=False)
     for column in ("section", "item", "status", "detail"):
@@ -71,11 +87,10 @@ def run(args: argparse.Namespace) -> int:
         for f in (f for f in findings if f.section == section):
             table.add_row(f.section, f.item, f"[{_STYLE[f.status]}]{f.status}[/]", f.detail)
     console.print(table)
-    blocked = blocking(findings)
     count = sum(f.status == "block" for f in findings)
     console.print(
         f"{count} blocking finding(s): the first `pulumi up` would fail"
         if blocked
         else "nothing blocks the first `pulumi up` (rows marked check need a look in Azure)"
     )
-    return EXIT_BLOCKED if blocked else EXIT_READY
+    return code
