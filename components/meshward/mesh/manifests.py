@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,54 @@ def load_manifests(paths: Sequence[Path]) -> list[dict[str, Any]]:
             problems.append(Problem(exc.source, exc.problems[0].message))
             continue
         found, bad = parse_documents(text, str(file))
+        objects.extend(found)
+        problems.extend(bad)
+    if problems:
+        raise UserInputError(problems)
+    return objects
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """One object and where its document starts, the position every meshward report uses."""
+
+    object: dict[str, Any]
+    file: str
+    line: int
+    """1-based first line of the object's document (for a `List` item, of the item)."""
+
+
+def parse_located(text: str, source: str) -> tuple[list[Located], list[Problem]]:
+    """Like `parse_documents`, keeping each object's first line (YAML and JSON alike)."""
+    out: list[Located] = []
+    problems: list[Problem] = []
+    try:
+        docs = read_documents(text, source, json_input=source.endswith(".json"))
+    except DocumentSyntaxError as exc:
+        problems.append(Problem(exc.source, exc.problems[0].message))
+        return out, problems
+    for doc in docs:
+        found: list[dict[str, Any]] = []
+        _flatten(doc.value, f"{source}:{doc.line}", found, problems)
+        listed = len(found) > 1 or (found and found[0] is not doc.value)
+        for i, obj in enumerate(found):
+            line = doc.item_lines[i] if listed and i < len(doc.item_lines) else doc.line
+            out.append(Located(obj, source, line))
+    return out, problems
+
+
+def load_located(paths: Sequence[Path]) -> list[Located]:
+    """Every object in `paths` with its file and first line; raises `UserInputError` naming
+    every unreadable file or document."""
+    problems: list[Problem] = []
+    objects: list[Located] = []
+    for file in _files(paths, problems):
+        try:
+            text = read_text(file)
+        except DocumentSyntaxError as exc:
+            problems.append(Problem(exc.source, exc.problems[0].message))
+            continue
+        found, bad = parse_located(text, str(file))
         objects.extend(found)
         problems.extend(bad)
     if problems:

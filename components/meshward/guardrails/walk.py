@@ -1,0 +1,134 @@
+"""Lenient traversal of AuthorizationPolicy specs with field paths (manifests are not trusted:
+a malformed part is skipped here and reported by `meshward validate`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from meshward.guardrails.model import Subject
+from meshward.mesh.simulation.scope import as_mapping
+
+IDENTITY_FIELDS = ("principals", "namespaces", "serviceAccounts", "trustDomains")
+"""Source fields matched against the mTLS peer identity (SEMANTICS §4.4)."""
+IDENTITY_KEYS = (
+    "source.principal",
+    "source.namespace",
+    "source.serviceAccount",
+    "source.trustDomain",
+)
+HTTP_OPERATION_FIELDS = ("hosts", "methods", "paths")
+HTTP_SOURCE_FIELDS = ("requestPrincipals",)
+HTTP_KEY_PREFIXES = ("request.headers", "request.auth.")
+PATH_FIELDS = ("paths",)
+
+
+def spec(subject: Subject) -> Mapping[str, Any]:
+    """The object's spec (empty when absent or malformed)."""
+    return as_mapping(subject.doc.get("spec"))
+
+
+def action(subject: Subject) -> str:
+    """The AuthorizationPolicy action; unset is ALLOW."""
+    value = spec(subject).get("action")
+    return str(value) if value else "ALLOW"
+
+
+def rules(subject: Subject) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(`spec.rules[i]`, rule) for every mapping rule."""
+    raw = spec(subject).get("rules")
+    for i, item in enumerate(raw if isinstance(raw, list) else []):
+        if isinstance(item, Mapping):
+            yield f"spec.rules[{i}]", item
+
+
+def blocks(rule: Mapping[str, Any], side: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(`from[j].source` | `to[j].operation`, block) of a rule; `side` is `from` or `to`."""
+    inner = "source" if side == "from" else "operation"
+    raw = rule.get(side)
+    for j, item in enumerate(raw if isinstance(raw, list) else []):
+        block = as_mapping(as_mapping(item).get(inner))
+        yield f"{side}[{j}].{inner}", block
+
+
+def strings(block: Mapping[str, Any], name: str) -> list[str]:
+    """A string-list field (non-strings dropped)."""
+    raw = block.get(name)
+    return [v for v in raw if isinstance(v, str)] if isinstance(raw, list) else []
+
+
+def indexed(block: Mapping[str, Any], name: str) -> Iterator[tuple[int, str]]:
+    """(position, value) of a string-list field."""
+    raw = block.get(name)
+    for k, v in enumerate(raw if isinstance(raw, list) else []):
+        if isinstance(v, str):
+            yield k, v
+
+
+def conditions(rule: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(`when[k]`, key, condition) of a rule."""
+    raw = rule.get("when")
+    for k, item in enumerate(raw if isinstance(raw, list) else []):
+        cond = as_mapping(item)
+        yield f"when[{k}]", str(cond.get("key") or ""), cond
+
+
+def not_name(name: str) -> str:
+    """`paths` → `notPaths`."""
+    return "not" + name[0].upper() + name[1:]
+
+
+def uses_http_fields(rule: Mapping[str, Any]) -> list[str]:
+    """Paths (relative to the rule) of the HTTP-only fields it sets (SEMANTICS §4.6)."""
+    found = []
+    for at, block in blocks(rule, "to"):
+        for name in HTTP_OPERATION_FIELDS:
+            for field in (name, not_name(name)):
+                if strings(block, field):
+                    found.append(f"{at}.{field}")
+    for at, block in blocks(rule, "from"):
+        for name in HTTP_SOURCE_FIELDS:
+            for field in (name, not_name(name)):
+                if strings(block, field):
+                    found.append(f"{at}.{field}")
+    for at, key, _ in conditions(rule):
+        if key.startswith(HTTP_KEY_PREFIXES):
+            found.append(f"{at}.key")
+    return found
+
+
+def rule_ports(rule: Mapping[str, Any]) -> set[int] | None:
+    """Ports a rule is limited to (every `to` entry names `ports`), `None` when unlimited."""
+    limited: set[int] = set()
+    ops = list(blocks(rule, "to"))
+    if not ops:
+        return None
+    for _, block in ops:
+        ports = strings(block, "ports")
+        if not ports:
+            return None
+        limited.update(int(p) for p in ports if p.isdecimal())
+    return limited
+
+
+def selector_labels(subject: Subject) -> dict[str, str] | None:
+    """`spec.selector.matchLabels`, `None` when absent or empty."""
+    labels = as_mapping(as_mapping(spec(subject).get("selector")).get("matchLabels"))
+    return {str(k): str(v) for k, v in labels.items()} or None
+
+
+def annotation(subject: Subject, key: str) -> Any:
+    """A metadata annotation value, `None` when absent."""
+    return as_mapping(as_mapping(subject.doc.get("metadata")).get("annotations")).get(key)
+
+
+def is_gateway_selector(labels: Mapping[str, str] | None, subject: Subject) -> bool:
+    """Whether a policy is enforced at a gateway (ingress/egress or Gateway API), not a sidecar."""
+    if spec(subject).get("targetRef") or spec(subject).get("targetRefs"):
+        return True
+    if not labels:
+        return False
+    if "gateway.networking.k8s.io/gateway-name" in labels:
+        return True
+    istio = labels.get("istio", "") + labels.get("app", "")
+    return "gateway" in istio
