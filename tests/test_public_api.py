@@ -65,7 +65,7 @@ def test_import_meshward_loads_nothing_but_itself() -> None:
 def test_the_pure_core_imports_without_the_pulumi_sdks() -> None:
     loaded = _modules_after(
         "import meshward; meshward.compile_mesh, meshward.simulate, meshward.validate_document,"
-        " meshward.PlatformConfig, meshward.access_matrix"
+        " meshward.PlatformConfig, meshward.access_matrix, meshward.run_guardrails"
     )
     assert "pydantic" in loaded
     assert [m for m in loaded if m.startswith("pulumi")] == []

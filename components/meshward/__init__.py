@@ -77,6 +77,14 @@ if TYPE_CHECKING:
     from meshward.mesh.simulation import Source as Source
     from meshward.mesh.simulation import simulate as simulate
 
+    # isort: split
+    # --- guardrails ----------------------------------------------------------------------------
+    from meshward.guardrails import RULES as RULES
+    from meshward.guardrails import Finding as Finding
+    from meshward.guardrails import Report as Report
+    from meshward.guardrails import Waiver as Waiver
+    from meshward.guardrails import run_guardrails as run_guardrails
+
 __version__ = "0.2.0"
 
 _exports: dict[str, str] = {}

@@ -15,6 +15,7 @@ from meshward.errors import UserInputError
 #: `run(args) -> int` and `EXAMPLES` (shown under `--help`). Modules are imported only when
 #: their command runs, so `validate` never pays for the Azure SDK.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("meshward.cli.check", "Run the guardrail catalogue over Istio YAML or a plan."),
     "plan": ("meshward.cli.plan", "Render a stack offline under Pulumi's mock engine."),
     "export": (
         "meshward.cli.export",

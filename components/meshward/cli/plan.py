@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so `meshward --help` and the other commands stay fast.
     from rich.console import Console
 
-    from meshward.cli.report import print_plan_summary
+    from meshward.cli.report import print_findings, print_plan_summary
     from meshward.config import weakened_settings
     from meshward.engine.plan import type_counts
     from meshward.engine.planner import plan_stack, render_stack
@@ -70,4 +70,7 @@ def run(args: argparse.Namespace) -> int:
     # Pipes and CI logs get a wide fixed width instead of rich's 80-column fallback.
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     print_plan_summary(console, rendered.plan, str(out_dir), weak, planned.notes, rendered.access)
-    return 0
+    # The files are written first, whatever the verdict, so a diff can show what a change adds.
+    enforcement = planned.config.guardrails.to_enforcement()
+    blocking = print_findings(console, rendered.findings, enforcement)
+    return 1 if blocking else 0

@@ -12,6 +12,7 @@ from rich.tree import Tree
 from meshward.engine.plan import type_counts
 
 if TYPE_CHECKING:
+    from meshward.guardrails import Enforcement, Report
     from meshward.mesh.access import AccessMatrix
 
 
@@ -87,3 +88,33 @@ def print_plan_summary(
     for note in notes:
         console.print(f"note: {note}", markup=False)
     console.print(f"wrote {out_dir}", markup=False)
+
+
+def print_findings(console: Console, report: Report, enforcement: Enforcement) -> int:
+    """The guardrail findings table and every waiver; returns how many findings block (unwaived
+    errors of mandatory rules)."""
+    from meshward.guardrails.formats import waiver_lines
+
+    blocking = report.blocking(enforcement)
+    table = Table(title=f"Guardrails ({len(report.rules_run)} rules)", show_lines=False)
+    for column in ("severity", "rule", "object", "field", "finding", "status"):
+        table.add_column(column, overflow="fold")
+    for f in report.findings:
+        if f.waiver:
+            status = f"waived: {f.waiver}"
+        elif f in blocking:
+            status = "BLOCKS"
+        else:
+            status = enforcement.mode(f.rule) if f.severity.value == "error" else ""
+        table.add_row(f.severity.value, f.rule, f.ref, f.path, f.message, status)
+    if report.findings:
+        console.print(table)
+    for line in waiver_lines(report):
+        console.print(line, markup=False)
+    counts = report.counts()
+    console.print(
+        f"guardrails: {counts['error']} errors, {counts['warning']} warnings, "
+        f"{counts['waived']} waived; {len(blocking)} blocking",
+        markup=False,
+    )
+    return len(blocking)

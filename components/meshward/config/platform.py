@@ -11,6 +11,7 @@ from meshward.config.aks import AksConfig
 from meshward.config.certificates import CertificatesConfig
 from meshward.config.diagnostics import problems_from_validation_error
 from meshward.config.edge import ApimConfig, AppGatewayConfig
+from meshward.config.guardrails import GuardrailsConfig
 from meshward.config.jwt import JwtIssuer
 from meshward.config.keyvault import ExternalSecretsConfig, KeyVaultConfig
 from meshward.config.mesh import MeshConfig
@@ -57,6 +58,8 @@ class PlatformConfig(ConfigModel):
     """Part of the globally unique names (Key Vault, APIM). After `pulumi destroy` the vault
     stays soft-deleted (purge protection: `keyVault.softDeleteRetentionDays`) and APIM for 48
     hours, holding their names; raise this by one to re-create the stack next to them."""
+    guardrails: GuardrailsConfig = GuardrailsConfig()
+    """Guardrail enforcement (mandatory in prod, advisory in dev) and waivers."""
 
     @property
     def workload_namespaces(self) -> list[str]:

@@ -38,12 +38,14 @@ PROFILES: dict[str, dict[str, Any]] = {
         "apim": {"sku": "Developer", "capacity": 1},
         "appGateway": {"minCapacity": 0, "maxCapacity": 2, "zones": ["1"]},
         "protectStatefulResources": False,
+        "guardrails": {"enforcement": "advisory"},
     },
     "prod": {
         "aks": {"apiServer": {"mode": "private"}},
         "apim": {"sku": "Premium", "capacity": 3, "zones": ["1", "2", "3"]},
         "appGateway": {"minCapacity": 2, "maxCapacity": 10, "zones": ["1", "2", "3"]},
         "protectStatefulResources": True,
+        "guardrails": {"enforcement": "mandatory"},
     },
 }
 

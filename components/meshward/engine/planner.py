@@ -10,9 +10,18 @@ from typing import Any
 from meshward.config import PlatformConfig, parse_platform_config
 from meshward.engine.harness import Capture, run_program
 from meshward.engine.placeholders import SECRET_PLACEHOLDER
-from meshward.engine.plan import kubernetes_objects, plan_document, plan_files
+from meshward.engine.plan import (
+    PLAN_FILE,
+    kubernetes_objects,
+    manifest_path,
+    plan_document,
+    plan_files,
+)
 from meshward.engine.stackfile import load_stack_file
 from meshward.errors import ConfigError, Problem
+from meshward.guardrails import Report
+from meshward.guardrails.formats import to_json
+from meshward.guardrails.stack import FINDINGS_FILE, check_plan
 from meshward.mesh.access import AccessMatrix, access_files, mesh_settings, plan_access
 
 PLATFORM_KEY = "platform"
@@ -79,16 +88,27 @@ class RenderedStack:
     """Who can call what, decided by the simulator over the rendered Istio objects."""
     files: dict[str, str]
     """Output files by relative path: plan.json, manifests/, access.json, access.md,
-    mesh-settings.json."""
+    mesh-settings.json, findings.json."""
+    findings: Report
+    """The guardrail catalogue's verdict on the rendered stack."""
 
 
 def render_stack(planned: PlannedStack) -> RenderedStack:
-    """Derive the plan document, the access matrix and every output file from a run."""
+    """Derive the plan document, the access matrix, the guardrail findings and every output
+    file from a run."""
     plan = plan_document(planned.capture)
-    access = plan_access(kubernetes_objects(plan), planned.config)
+    objects = kubernetes_objects(plan)
+    access = plan_access(objects, planned.config)
     # mesh-settings.json: what `meshward simulate --stack` needs to decide as the matrix did.
     settings = json.dumps(mesh_settings(planned.config).to_json(), indent=2) + "\n"
     files = plan_files(
         plan, {**access_files(access, planned.capture.stack), MESH_SETTINGS_JSON: settings}
     )
-    return RenderedStack(planned, plan, access, files)
+    findings = check_plan(
+        plan,
+        [(obj, manifest_path(obj)) for obj in objects],
+        planned.config,
+        plan_text=files[PLAN_FILE],
+    )
+    files[FINDINGS_FILE] = to_json(findings, planned.config.guardrails.to_enforcement())
+    return RenderedStack(planned, plan, access, dict(sorted(files.items())), findings)

@@ -365,7 +365,10 @@ def vault_reader_order(index: Index) -> Iterator[Hit]:
     for s in resources(index, ":authorization:RoleAssignment"):
         match = _VAULT_SCOPE.search(str(inputs(s).get("scope") or ""))
         if match:
+            # Keyed by the grantee's identity (a dependency of the grant), never by the vault.
             for dep in s.doc.get("dependencies") or []:
+                if "Identity" not in str(dep).rsplit("::", 1)[0].rsplit("$", 1)[-1]:
+                    continue
                 grants.setdefault((match.group(1).lower(), str(dep)), []).append(str(s.doc["urn"]))
     for s in index.subjects:
         if not s.doc.get("urn") or s.kind == "RoleAssignment":
