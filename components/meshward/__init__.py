@@ -79,7 +79,6 @@ if TYPE_CHECKING:
 
     # isort: split
     # --- guardrails ----------------------------------------------------------------------------
-    from meshward.guardrails import RULES as RULES
     from meshward.guardrails import Finding as Finding
     from meshward.guardrails import Report as Report
     from meshward.guardrails import Waiver as Waiver

@@ -53,8 +53,12 @@ def run(args: argparse.Namespace) -> int:
     planned = rendered.planned
     weakened = weakened_settings(planned.config)
     weak = [f"{w.path} = {w.value}: {w.why}" for w in weakened]
+    # The files are written first, whatever the verdict, so a diff can show what a change adds;
+    # an unwaived error of a mandatory guardrail then fails the run (exit 1).
+    enforcement = planned.config.guardrails.to_enforcement()
+    exit_code = 1 if rendered.findings.blocking(enforcement) else 0
     if args.quiet:
-        return 0
+        return exit_code
     if args.format == "json":
         summary = {
             "project": rendered.plan["project"],
@@ -64,13 +68,15 @@ def run(args: argparse.Namespace) -> int:
             "edges": len(rendered.access.edges),
             "weakened": [{"path": w.path, "value": w.value, "why": w.why} for w in weakened],
             "notes": list(planned.notes),
+            "guardrails": {
+                **rendered.findings.counts(),
+                "blocking": len(rendered.findings.blocking(enforcement)),
+            },
         }
         print(json.dumps(summary, indent=2, default=str))
-        return 0
+        return exit_code
     # Pipes and CI logs get a wide fixed width instead of rich's 80-column fallback.
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     print_plan_summary(console, rendered.plan, str(out_dir), weak, planned.notes, rendered.access)
-    # The files are written first, whatever the verdict, so a diff can show what a change adds.
-    enforcement = planned.config.guardrails.to_enforcement()
-    blocking = print_findings(console, rendered.findings, enforcement)
-    return 1 if blocking else 0
+    print_findings(console, rendered.findings, enforcement)
+    return exit_code
