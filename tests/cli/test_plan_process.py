@@ -64,10 +64,8 @@ def test_a_meshward_folder_is_replaced_and_marked(tmp_path: Path) -> None:
     result = run_meshward("plan", "-q", cwd=project)
     assert (result.returncode, result.stdout) == (0, "")
     names = sorted(p.name for p in (project / "out" / "dev").iterdir())
-    assert names == sorted(
-        [MARKER, "access.json", "access.md", "findings.json", "manifests"]
-        + ["mesh-settings.json", "plan.json"]
-    )
+    expected = [MARKER, "access.json", "access.md", "findings.json", "manifests"]
+    assert names == sorted([*expected, "mesh-settings.json", "plan.json"])
     assert sorted(p.name for p in (project / "out").iterdir()) == ["dev"]
 
 
