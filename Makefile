@@ -60,6 +60,8 @@ scan: $(STAMP) $(SCAN_STAMP) ## Export prod and dev; checkov (with checkov-waive
 docs: $(STAMP) ## Regenerate the configuration reference in README.md and docs/API.md
 	$(BIN)/python -m meshward.config.reference README.md
 	$(BIN)/python -m meshward.api_reference docs/API.md
+	$(BIN)/python -m meshward.guardrails.docs docs/guardrails.md
+	$(BIN)/python -m meshward.guardrails.crossguard policies dev prod
 
 bench: $(STAMP) ## Measure plan, compile, validate, simulate and access-matrix speed
 	$(BIN)/python benchmarks/run.py
