@@ -15,6 +15,12 @@ EXIT_VIOLATION = 1
 FORMATS = ("text", "json", "sarif")
 ENVIRONMENTS = ("dev", "prod")
 
+EXAMPLES = """\
+  meshward check manifests/                  # Istio YAML with its Namespaces, Services, Deployments
+  meshward check out/prod --environment prod # a plan folder, prod-only rules included
+  meshward check out/dev --format sarif > guardrails.sarif
+"""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `meshward check`."""
@@ -27,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "a plan folder (out/<stack>: plan.json + manifests/)",
     )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print only unwaived errors; the exit code tells"
+    )
     parser.add_argument(
         "--environment",
         choices=ENVIRONMENTS,
@@ -47,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     read (nothing is checked then).
     """
     from meshward.guardrails import Settings, manifest_subjects, plan_subjects, run_guardrails
-    from meshward.guardrails.formats import to_json, to_sarif, to_text
+    from meshward.guardrails.formats import finding_line, to_json, to_sarif, to_text
     from meshward.mesh.manifests import load_located
 
     subjects = []
@@ -72,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(to_json(report))
     elif args.format == "sarif":
         sys.stdout.write(to_sarif(report, _version()))
+    elif args.quiet:
+        sys.stdout.writelines(f"{finding_line(f)}\n" for f in report.blocking())
+        return EXIT_VIOLATION if report.blocking() else EXIT_OK
     else:
         sys.stdout.write(to_text(report))
     counts = report.counts()
