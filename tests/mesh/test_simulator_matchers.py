@@ -531,3 +531,30 @@ def test_allow_rule_with_http_only_when_key_is_dropped_on_tcp() -> None:
 
 def test_deny_request_principals_only_denies_all_tcp() -> None:
     assert denied_by(src(notRequestPrincipals=["*"]), tcp(), RA)
+
+
+# --- SEMANTICS §4.3 corrections --------------------------------------------------------------
+
+
+def test_header_star_means_present_even_with_an_empty_value() -> None:
+    rule = when("request.headers[x-debug]", ["*"])
+    assert allowed_by(rule, request(headers={"x-debug": ""}))
+    assert not allowed_by(rule, request(headers={"x-other": "1"}))
+
+
+def test_trust_domains_expand_to_the_mesh_trust_domain_and_aliases() -> None:
+    aliased = request(source={"principal": "old.example/ns/orders/sa/order-service"})
+    settings = {"trust_domain": "corp.example", "trust_domain_aliases": ("old.example",)}
+    assert allowed_by(src(trustDomains=["corp.example"]), aliased, **settings)
+    assert allowed_by(when("source.trustDomain", ["corp.example"]), aliased, **settings)
+    assert not allowed_by(src(trustDomains=["corp.example"]), aliased, trust_domain="corp.example")
+
+
+def test_trust_domains_have_no_cluster_local_special_case() -> None:
+    local = request(source={"principal": "corp.example/ns/orders/sa/order-service"})
+    assert not allowed_by(src(trustDomains=["cluster.local"]), local, trust_domain="corp.example")
+    assert not allowed_by(
+        when("source.trustDomain", ["cluster.local"]), local, trust_domain="corp.example"
+    )
+    # while a principal naming cluster.local still means "this mesh"
+    assert allowed_by(src(principals=[ORDERS]), local, trust_domain="corp.example")

@@ -183,6 +183,10 @@ REJECTED: list[tuple[str, dict[str, Any]]] = [
     ("R2", jwt(jwks=JWKS)),
     ("R3", jwt(jwksUri="foo.com")),
     ("R3", jwt(jwksUri="https://foo.com:not-a-number/jwks")),
+    # strconv.Atoi overflows past Go's int although url() accepts the digits (SEMANTICS R3).
+    ("R3", jwt(jwksUri="https://foo.com:9223372036854775808/jwks")),
+    # The map key is read as a JSON number: no leading zeros (SEMANTICS M7).
+    ("M7", pa(selector=LABELS, portLevelMtls={"08080": {"mode": "STRICT"}})),
     ("R3", jwt(jwks_uri="ftp://example.com/jwks")),
     ("R4", jwt(issuer="i", jwks="foo")),
     ("R4", jwt(issuer="i", jwks='{"keys":[{"kty":"RSA"}]}')),
@@ -218,6 +222,8 @@ ACCEPTED: list[tuple[str, dict[str, Any]]] = [
     ("M5", manifest(AP, {}, {"istio.io/rev": "default"})),
     ("M6", manifest(AP, {}, status={"observedGeneration": 1})),
     ("M7", jwt(issuer="i", timeout="1h30m")),
+    ("M7", pa(selector=LABELS, portLevelMtls={"8080": {"mode": "STRICT"}})),
+    ("R3", jwt(jwksUri="https://foo.com:9223372036854775807/jwks")),
     ("M7", manifest(AP, {"selector": None, "rules": [{"from": None, "to": None}]})),
     ("S1", manifest(AP, {"targetRefs": [GATEWAY]})),
     ("S1", manifest(RA, {"targetRef": GATEWAY})),

@@ -156,6 +156,10 @@ def path_template_problem(path: str) -> str | None:
     return None
 
 
+GO_MAX_INT = 2**63 - 1
+"""Largest value of Go's `int` on the 64-bit platforms istiod runs on."""
+
+
 def jwks_uri_problem(uri: str) -> str | None:
     """An http(s) URL as Go's net/url parses it.
 
@@ -178,6 +182,10 @@ def jwks_uri_problem(uri: str) -> str | None:
         port = after_host.rsplit(":", 1)[1] if ":" in after_host else ""
         if port and not (port.isascii() and port.isdigit()):
             return f"{uri!r} has a non-numeric port"
+        if port and int(port) > GO_MAX_INT:
+            # ParseJwksURI converts the port with strconv.Atoi: a value past Go's int fails,
+            # although the CRD's url() check passes it.
+            return f"{uri!r} has a port that overflows Go's int"
     return None
 
 

@@ -97,3 +97,11 @@ def check_peer_authentication_spec(spec: PeerAuthenticationSpec, path: str, out:
         text = str(port)
         if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAX_PORT:
             out.error(map_key(at, port), f"port {port!r} must be an integer 1-65535", "P3/C9")
+        elif len(text) > 1 and text.startswith("0"):
+            # istiod reads the map key as a JSON number: leading zeros do not decode, although
+            # the CRD's CEL int() accepts them.
+            out.error(
+                map_key(at, port),
+                f"port key {port!r} must be plain decimal digits without leading zeros",
+                "M7",
+            )

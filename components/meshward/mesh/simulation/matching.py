@@ -155,6 +155,25 @@ def alias_principals(values: Iterable[str], settings: MeshSettings) -> list[str]
     return list(dict.fromkeys(out))
 
 
+def alias_trust_domains(values: Iterable[str], settings: MeshSettings) -> list[str]:
+    """Expand `trustDomains`/`source.trustDomain` values naming the mesh trust domain or an
+    alias to the whole list [trust domain, aliases...]. Unlike principals there is no
+    `cluster.local` special case: it means the literal domain unless it is local (§4.3)."""
+    local = settings.local_trust_domains
+    out: list[str] = []
+    for value in values:
+        out.extend(local if value in local else (value,))
+    return list(dict.fromkeys(out))
+
+
+def header_form(pattern: str) -> StrPredicate:
+    """A `request.headers[...]` value: istiod emits Envoy's `present_match` for `*`, so a header
+    sent with an empty value matches it (§4.3); other forms are string forms."""
+    if pattern == "*":
+        return lambda value: True
+    return string_form(pattern)
+
+
 def principal_form(pattern: str) -> StrPredicate:
     """A `principals` value against the peer's SPIFFE URI: istiod adds `spiffe://` itself,
     so a value already carrying it can never match."""

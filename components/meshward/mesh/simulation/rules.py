@@ -19,7 +19,9 @@ from meshward.mesh.simulation.matching import (
     StrPredicate,
     UntranslatableError,
     alias_principals,
+    alias_trust_domains,
     any_of,
+    header_form,
     ip_block,
     namespace_form,
     path_form,
@@ -145,7 +147,7 @@ def _probe(kind: str, arg: Any, values: list[str], namespace: str, settings: Mes
     if kind == "serviceAccount":
         return _peer(any_of(service_account_form(v, namespace) for v in values))
     if kind == "trustDomain":
-        return _peer(any_of(trust_domain_form(v) for v in values))
+        return _peer(any_of(trust_domain_form(v) for v in alias_trust_domains(values, settings)))
     if kind in ("sourceIp", "remoteIp"):
         networks = [ip_block(v) for v in values]
         if kind == "sourceIp":
@@ -167,7 +169,7 @@ def _probe(kind: str, arg: Any, values: list[str], namespace: str, settings: Mes
         paths = any_of(path_form(v) for v in values)
         return lambda attrs: attrs.path is not None and paths(attrs.path)
     if kind == "header":
-        header, name = any_of(string_form(v) for v in values), str(arg).lower()
+        header, name = any_of(header_form(v) for v in values), str(arg).lower()
         return lambda attrs: name in attrs.headers and header(attrs.headers[name])
     if kind == "claim":
         return _token_strings(lambda token: claim_strings(token, arg), values)
