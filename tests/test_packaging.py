@@ -44,3 +44,13 @@ def test_version_is_semantic_and_has_a_changelog_entry() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     entry = changelog.split(f"## [{meshward.__version__}]", 1)[1].split("\n## [", 1)[0]
     assert "### Breaking" in entry and "`meshward`" in entry
+
+
+def test_readme_needs_nothing_outside_the_repository() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "../shared" not in readme
+    assert "[`examples/`](examples/)" in readme
+    for example in ("mesh_on_existing_aks", "edge_in_existing_vnet"):
+        project = ROOT / "examples" / example
+        for name in ("Pulumi.yaml", "__main__.py", "requirements.txt", "README.md"):
+            assert (project / name).is_file(), f"examples/{example}/{name}"

@@ -39,7 +39,7 @@ class ExternalSecretsArgs(TypedDict):
     """Resources that create namespaces owned elsewhere (e.g. the Istio add-on)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on Azure resources."""
-    kubernetes_provider: NotRequired[pulumi.ProviderResource]
+    kubernetes_provider: NotRequired[pulumi.ProviderResource | None]
     """Provider of the target cluster. Default: the provider in `opts.providers`, else
     Pulumi's default Kubernetes provider (the ambient kubeconfig)."""
 

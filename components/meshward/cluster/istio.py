@@ -31,7 +31,7 @@ class IstioMeshArgs(TypedDict):
     """TLS secret of the internal gateway (in the ingress namespace)."""
     workload_namespaces: NotRequired[Sequence[str]]
     """Namespaces to create with sidecar injection on."""
-    kubernetes_provider: NotRequired[pulumi.ProviderResource]
+    kubernetes_provider: NotRequired[pulumi.ProviderResource | None]
     """Provider of the target cluster. Default: the provider in `opts.providers`, else
     Pulumi's default Kubernetes provider (the ambient kubeconfig)."""
 

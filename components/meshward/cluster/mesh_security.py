@@ -44,7 +44,7 @@ class MeshSecurityArgs(TypedDict):
     installation: NotRequired[Sequence[pulumi.Resource]]
     """Resources that install Istio's CRDs, istiod and the workload namespaces; every object
     depends on them."""
-    kubernetes_provider: NotRequired[pulumi.ProviderResource]
+    kubernetes_provider: NotRequired[pulumi.ProviderResource | None]
     """Provider of the target cluster. Default: the provider in `opts.providers`, else
     Pulumi's default Kubernetes provider (the ambient kubeconfig)."""
 
