@@ -284,18 +284,18 @@ class _Compiler:
         return out
 
     def protected(self, workload: Workload) -> bool:
-        return self.intent.default_deny_in(workload.namespace) or any(
-            workload in self.targets(r) for r in self.intent.access
+        return self.intent.default_deny_in(workload.namespace) or bool(
+            self.intent.access_to(workload)
         )
 
     def workload_objects(self, workload: Workload) -> list[dict[str, Any]]:
         ns, name = workload.namespace, workload.name
         out: list[dict[str, Any]] = []
-        access = [r for r in self.intent.access if workload in self.targets(r)]
+        access = self.intent.access_to(workload)
         grants: list[BreakGlassGrant] = []
         if self.protected(workload):
-            grants = [g for g in self.intent.break_glass if workload in self.targets(g)]
-        denies = [r for r in self.intent.deny if workload in self.targets(r)]
+            grants = self.intent.grants_to(workload)
+        denies = self.intent.denies_to(workload)
 
         def allow(suffix: str, rules: Sequence[AccessRule], label: str, extra: Any) -> None:
             if rules:

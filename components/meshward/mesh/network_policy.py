@@ -18,6 +18,7 @@ scrape of 15020) stay closed unless an access rule lists them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from meshward.mesh.compiler import metadata
@@ -82,12 +83,9 @@ def compile_network_policies(intent: MeshIntent, *, ingress_namespace: str) -> l
         if not intent.network_policies_in(workload.namespace):
             continue
 
-        def targets(rule: AccessRule, workload: Workload = workload) -> bool:
-            return any(intent.workload(r) == workload for r in rule.to.workloads)
-
-        access = [r for r in intent.access if targets(r)]
+        access = intent.access_to(workload)
         protected = bool(access) or intent.default_deny_in(workload.namespace)
-        grants = [g for g in intent.break_glass if targets(g)] if protected else []
+        grants = intent.grants_to(workload) if protected else []
         rules: list[AccessRule] = [*access, *grants]
         if not rules:
             continue
@@ -115,6 +113,4 @@ def compile_network_policies(intent: MeshIntent, *, ingress_namespace: str) -> l
 
 
 def _key(rule: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(rule, sort_keys=True)

@@ -77,10 +77,21 @@ def mesh_problem(
                     f"MERGE_SLASHES or DECODE_AND_MERGE_SLASHES (is {path_normalization}), "
                     "otherwise '//admin' bypasses them"
                 )
+    # Only rules naming a common workload can share ports: look those up instead of pairing
+    # every rule with every other (in the order the full pairing would find them).
+    position = {id(rule): k for k, (_, rule) in enumerate(rules)}
     for path_j, jwt_rule in rules:
         if jwt_rule.from_.jwt is None:
             continue
-        for path_o, other in rules:
+        nearby: set[int] = set()
+        for ref in jwt_rule.to.workloads:
+            target = intent.workload(ref)
+            if target is not None:
+                nearby.update(
+                    position[id(r)] for r in (*intent.access_to(target), *intent.grants_to(target))
+                )
+        for k in sorted(nearby):
+            path_o, other = rules[k]
             if other.from_.jwt is not None:
                 continue
             if not may_share_callers(jwt_rule.from_, other.from_, intent, ingress_namespace):

@@ -46,7 +46,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import Counter
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -398,12 +400,66 @@ class MeshIntent(ConfigModel):
 
     # ---- lookups ---------------------------------------------------------------------------
 
+    # The model is frozen, so indexes built once stay valid; they keep every lookup inside the
+    # loops over workloads and rules O(1) (5,000 workloads, 11,000 rules).
+
+    @cached_property
+    def workloads_by_ref(self) -> dict[str, Workload]:
+        """`namespace/name` → workload (the first one when a ref is declared twice)."""
+        out: dict[str, Workload] = {}
+        for w in self.workloads:
+            out.setdefault(w.ref, w)
+        return out
+
+    @cached_property
+    def workloads_by_name(self) -> dict[str, list[Workload]]:
+        """Bare name → the workloads of that name, in declaration order."""
+        out: dict[str, list[Workload]] = {}
+        for w in self.workloads:
+            out.setdefault(w.name, []).append(w)
+        return out
+
     def workload(self, ref: str) -> Workload | None:
         """Resolve `ns/name`, or a bare `name` that is unique across namespaces."""
         if "/" in ref:
-            return next((w for w in self.workloads if w.ref == ref), None)
-        found = [w for w in self.workloads if w.name == ref]
+            return self.workloads_by_ref.get(ref)
+        found = self.workloads_by_name.get(ref, [])
         return found[0] if len(found) == 1 else None
+
+    @cached_property
+    def _targeting(self) -> dict[str, dict[str, list[Any]]]:
+        """Per rule list (`access`, `breakGlass`, `deny`): workload ref → the rules whose `to`
+        names it, in rule order, each rule once."""
+        out: dict[str, dict[str, list[Any]]] = {}
+        lists: dict[str, list[Any]] = {
+            "access": list(self.access),
+            "breakGlass": list(self.break_glass),
+            "deny": list(self.deny),
+        }
+        for key, rules in lists.items():
+            index: dict[str, list[Any]] = {}
+            for rule in rules:
+                for ref in rule.to.workloads:
+                    target = self.workload(ref)
+                    if target is None:
+                        continue
+                    found = index.setdefault(target.ref, [])
+                    if not found or found[-1] is not rule:
+                        found.append(rule)
+            out[key] = index
+        return out
+
+    def access_to(self, workload: Workload) -> list[AccessRule]:
+        """The access rules whose `to.workloads` name `workload`, in config order."""
+        return list(self._targeting["access"].get(workload.ref, ()))
+
+    def grants_to(self, workload: Workload) -> list[BreakGlassGrant]:
+        """The break-glass grants whose `to.workloads` name `workload`, in config order."""
+        return list(self._targeting["breakGlass"].get(workload.ref, ()))
+
+    def denies_to(self, workload: Workload) -> list[DenyRule]:
+        """The deny rules whose `to.workloads` name `workload`, in config order."""
+        return list(self._targeting["deny"].get(workload.ref, ()))
 
     @property
     def namespace_names(self) -> list[str]:
@@ -464,18 +520,24 @@ def _ref_problem(intent: MeshIntent, path: str, ref: str) -> str | None:
 
 
 def _unique(names: list[str], what: str) -> str | None:
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = sorted(n for n, count in Counter(names).items() if count > 1)
     return f"{what}: names must be unique; repeated: {', '.join(dupes)}" if dupes else None
 
 
 def _structure_problems(intent: MeshIntent) -> list[str]:
     out: list[str] = []
-    refs = [w.ref for w in intent.workloads]
-    for dup in sorted({r for r in refs if refs.count(r) > 1}):
+    counts = Counter(w.ref for w in intent.workloads)
+    for dup in sorted(r for r, n in counts.items() if n > 1):
         out.append(f"workloads: {dup} is declared twice")
+    # Only workloads of one namespace can overlap: compare within each namespace, in the
+    # order a full pairwise scan would report them.
+    in_namespace: dict[str, list[int]] = {}
+    for i, w in enumerate(intent.workloads):
+        in_namespace.setdefault(w.namespace, []).append(i)
     for i, a in enumerate(intent.workloads):
-        for j, b in enumerate(intent.workloads):
-            same_ns = i != j and a.namespace == b.namespace and a.ref != b.ref
+        for j in in_namespace[a.namespace]:
+            b = intent.workloads[j]
+            same_ns = i != j and a.ref != b.ref
             if same_ns and set(a.selector.items()) <= set(b.selector.items()):
                 out.append(
                     f"workloads[{i}].labels: {a.selector} also select {b.ref}; "
