@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
 import pulumi
 
 from meshward.config import PlatformConfig, parse_platform_config
@@ -17,6 +23,29 @@ class StackConfigError(ConfigError, pulumi.RunError):
     """A config error Pulumi reports without a traceback (RunError) and meshward exits 2 on."""
 
 
+_VALIDATED: ContextVar[tuple[str, PlatformConfig] | None] = ContextVar(
+    "meshward_validated_config", default=None
+)
+
+
+def _fingerprint(raw: Any) -> str:
+    # The text Pulumi hands the program (the harness passes objects as JSON), so a value and
+    # its JSON round trip compare equal.
+    return json.dumps(raw)
+
+
+@contextmanager
+def validated_config(raw: Any, cfg: PlatformConfig) -> Iterator[None]:
+    """Within the block, `load_platform_config` answers `cfg` for a stack whose
+    `meshward:platform` is `raw` instead of validating it a second time (`meshward plan`
+    validates before it runs the program; 5,000 workloads take seconds to validate)."""
+    token = _VALIDATED.set((_fingerprint(raw), cfg))
+    try:
+        yield
+    finally:
+        _VALIDATED.reset(token)
+
+
 def load_platform_config() -> PlatformConfig:
     """Validate `meshward:platform` of the current stack."""
     raw = pulumi.Config(CONFIG_NAMESPACE).get_object(PLATFORM_KEY)
@@ -24,6 +53,9 @@ def load_platform_config() -> PlatformConfig:
         raise StackConfigError(
             [Problem(PLATFORM_KEY, f"missing: set `{CONFIG_NAMESPACE}:{PLATFORM_KEY}`")]
         )
+    known = _VALIDATED.get()
+    if known is not None and known[0] == _fingerprint(raw):
+        return known[1]
     try:
         return parse_platform_config(raw, root=PLATFORM_KEY)
     except ConfigError as exc:

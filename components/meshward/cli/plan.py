@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from meshward.engine.planner import plan_stack, render_stack
     from meshward.engine.stackfile import find_project
     from meshward.engine.writer import check_output_dir, write_tree
+    from meshward.phases import phase
 
     project_dir = find_project(args.project)
     out_dir = args.out or project_dir / "out" / args.stack
@@ -49,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         # A first render takes seconds (the Azure SDK alone is large): say what is going on.
         print(f"meshward plan: rendering stack {args.stack} offline…", file=sys.stderr)
     rendered = render_stack(plan_stack(project_dir, args.stack))
-    write_tree(out_dir, rendered.files)
+    with phase("write"):
+        write_tree(out_dir, rendered.files)
     planned = rendered.planned
     weakened = weakened_settings(planned.config)
     weak = [f"{w.path} = {w.value}: {w.why}" for w in weakened]

@@ -20,6 +20,7 @@ from meshward.config.jwt import JwtIssuer
 from meshward.mesh.compiler import compile_mesh
 from meshward.mesh.intent import MeshIntent, mesh_problem
 from meshward.mesh.network_policy import compile_network_policies
+from meshward.phases import phase
 
 
 class MeshSecurityArgs(TypedDict):
@@ -78,27 +79,30 @@ class MeshSecurity(pulumi.ComponentResource):
         installation = list(args.get("installation") or [])
         intent = args["intent"]
         # The same cross-checks the stack config runs, against this cluster's facts.
-        problem = mesh_problem(
-            intent,
-            args["issuers"],
-            root_namespace=args["root_namespace"],
-            ingress_namespace=args["ingress_namespace"],
-            path_normalization=args.get(
-                "path_normalization", str(getattr(intent, "path_normalization", "BASE"))
-            ),
-        )
+        with phase("mesh-checks"):
+            problem = mesh_problem(
+                intent,
+                args["issuers"],
+                root_namespace=args["root_namespace"],
+                ingress_namespace=args["ingress_namespace"],
+                path_normalization=args.get(
+                    "path_normalization", str(getattr(intent, "path_normalization", "BASE"))
+                ),
+            )
         if problem is not None:
             raise ValueError(f"MeshSecurity {name}: {problem}")
-        istio_objects = compile_mesh(
-            args["intent"],
-            args["issuers"],
-            root_namespace=args["root_namespace"],
-            trust_domain=args["trust_domain"],
-            ingress_namespace=args["ingress_namespace"],
-        )
-        network_policies = compile_network_policies(
-            args["intent"], ingress_namespace=args["ingress_namespace"]
-        )
+        with phase("compile"):
+            istio_objects = compile_mesh(
+                args["intent"],
+                args["issuers"],
+                root_namespace=args["root_namespace"],
+                trust_domain=args["trust_domain"],
+                ingress_namespace=args["ingress_namespace"],
+            )
+        with phase("network-policies"):
+            network_policies = compile_network_policies(
+                args["intent"], ingress_namespace=args["ingress_namespace"]
+            )
         # Namespaces and Istio's CRDs come from the installation; nothing here may race them.
         child = pulumi.ResourceOptions(parent=self, depends_on=installation)
         for obj in istio_objects:

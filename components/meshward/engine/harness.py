@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import runpy
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,23 @@ def run_program(
     `config` maps full keys (`meshward:platform`) to plain values; objects are passed as JSON
     the way the Pulumi CLI passes them. Exceptions raised by the program propagate unchanged.
     """
+    root = str(program.parent.resolve())
+    sys.path.insert(0, root)
+    try:
+        return run_function(lambda: _run_path(program), project, stack, config, secret_keys)
+    finally:
+        sys.path.remove(root)
+
+
+def run_function(
+    program: Callable[[], None],
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    secret_keys: set[str] | None = None,
+) -> Capture:
+    """`run_program` for a program given as a function (the benchmark's engine floor runs
+    bare registrations through exactly this engine)."""
     capture = Capture(project=project, stack=stack)
     mocks = PlanMocks()
     settings.ROOT.set(None)
@@ -138,12 +156,7 @@ def run_program(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()},
         secret_keys=sorted(secret_keys or ()),
     )
-    root = str(program.parent.resolve())
-    sys.path.insert(0, root)
-    try:
-        settings.SETTINGS.rpc_manager.clear()
-        settings.SETTINGS.outputs.clear()
-        _sync_await(run_pulumi_func(lambda: _run_path(program)))
-    finally:
-        sys.path.remove(root)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    _sync_await(run_pulumi_func(program))
     return capture

@@ -23,6 +23,8 @@ from meshward.guardrails import Report
 from meshward.guardrails.formats import to_json
 from meshward.guardrails.stack import FINDINGS_FILE, check_plan
 from meshward.mesh.access import AccessMatrix, access_files, mesh_settings, plan_access
+from meshward.phases import phase
+from meshward.stack import validated_config
 
 PLATFORM_KEY = "platform"
 MESH_SETTINGS_JSON = "mesh-settings.json"
@@ -53,7 +55,9 @@ def plan_config(
     key = f"{project}:{PLATFORM_KEY}"
     if key not in config:
         raise ConfigError([Problem(key, f"missing: the stack config must set `{key}`")])
-    cfg = parse_platform_config(config[key], root=PLATFORM_KEY)
+    raw = config[key]
+    with phase("config"):
+        cfg = parse_platform_config(raw, root=PLATFORM_KEY)
     values = dict(config)
     secret_keys = set(encrypted_keys)
     notes = [f"{key} is encrypted; planned with a placeholder" for key in sorted(secret_keys)]
@@ -67,7 +71,8 @@ def plan_config(
         secret_keys.add(key)
     for key in secret_keys:
         values.setdefault(key, SECRET_PLACEHOLDER)
-    capture = run_program(program, project, stack, values, secret_keys)
+    with validated_config(raw, cfg), phase("program"):
+        capture = run_program(program, project, stack, values, secret_keys)
     return PlannedStack(capture, cfg, tuple(notes))
 
 
@@ -95,20 +100,24 @@ class RenderedStack:
 
 def render_stack(planned: PlannedStack) -> RenderedStack:
     """Derive the plan document, the access matrix, the guardrail findings and every output
-    file from a run."""
-    plan = plan_document(planned.capture)
-    objects = kubernetes_objects(plan)
-    access = plan_access(objects, planned.config)
+    file from a run (each step a `meshward.phases` phase)."""
+    with phase("plan-document"):
+        plan = plan_document(planned.capture)
+        objects = kubernetes_objects(plan)
+    with phase("access-matrix"):
+        access = plan_access(objects, planned.config)
     # mesh-settings.json: what `meshward simulate --stack` needs to decide as the matrix did.
     settings = json.dumps(mesh_settings(planned.config).to_json(), indent=2) + "\n"
-    files = plan_files(
-        plan, {**access_files(access, planned.capture.stack), MESH_SETTINGS_JSON: settings}
-    )
-    findings = check_plan(
-        plan,
-        [(obj, manifest_path(obj)) for obj in objects],
-        planned.config,
-        plan_text=files[PLAN_FILE],
-    )
-    files[FINDINGS_FILE] = to_json(findings, planned.config.guardrails.to_enforcement())
+    with phase("files"):
+        files = plan_files(
+            plan, {**access_files(access, planned.capture.stack), MESH_SETTINGS_JSON: settings}
+        )
+    with phase("guardrails"):
+        findings = check_plan(
+            plan,
+            [(obj, manifest_path(obj)) for obj in objects],
+            planned.config,
+            plan_text=files[PLAN_FILE],
+        )
+        files[FINDINGS_FILE] = to_json(findings, planned.config.guardrails.to_enforcement())
     return RenderedStack(planned, plan, access, dict(sorted(files.items())), findings)
