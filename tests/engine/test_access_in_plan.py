@@ -91,16 +91,36 @@ def test_dev_plaintext_and_foreign_trust_domain_callers_reach_nothing(
     refused_by_design = [i for i, k in kinds.items() if k in ("plaintext", "foreign-trust-domain")]
     assert "plaintext" in refused_by_design
     assert "foreign:aks-istio-ingress" in refused_by_design
-    destinations = len(access["destinations"])
-    for caller in refused_by_design:
-        assert sum(r["from"] == caller for r in access["refused"]) == destinations, caller
+    assert len(access["refused"]) == len(access["destinations"])
+    for summary in access["refused"]:
+        named = {c for n in summary["notable"] for c in n.get("from", [])}
+        foreign = sum(n["count"] for n in summary["notable"] if n["kind"] == "foreign-trust-domain")
+        assert "plaintext" in named, summary["to"]
+        assert foreign == sum(k == "foreign-trust-domain" for k in kinds.values()), summary["to"]
+    allowed = {e["from"] for e in access["edges"]}
+    assert not allowed & set(refused_by_design)
+
+
+def test_dev_refusals_are_one_summary_per_workload_port(access: dict[str, Any]) -> None:
+    ports = [(d["workload"], d["port"]) for d in access["destinations"]]
+    assert [(r["to"], r["port"]) for r in access["refused"]] == ports
+    for summary in access["refused"]:
+        allowed = {
+            e["from"]
+            for e in access["edges"]
+            if (e["to"], e["port"]) == (summary["to"], summary["port"])
+        }
+        assert summary["refusedCallers"] == len(access["callers"]) - len(allowed)
+        assert all(n["kind"] != "workload" for n in summary["notable"])
 
 
 def test_dev_bad_tokens_are_refused_where_tokens_are_required(access: dict[str, Any]) -> None:
     statuses = {
-        (r["from"], r["to"], r["port"]): r["statuses"]
+        (caller, r["to"], r["port"]): n["statuses"]
         for r in access["refused"]
         if r["to"] == "orders/order-service" and r["port"] == 8080
+        for n in r["notable"]
+        for caller in n.get("from", [])
     }
     assert statuses[("jwt:entra expired", "orders/order-service", 8080)] == [401]
     assert statuses[("jwt:entra invalid-signature", "orders/order-service", 8080)] == [401]

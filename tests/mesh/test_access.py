@@ -90,7 +90,20 @@ def test_an_allowed_edge_appears_with_its_methods_and_path_patterns() -> None:
 def test_nothing_is_allowed_where_every_namespace_is_locked() -> None:
     m = matrix([STRICT, *locked("shop", "data")])
     assert m.edges == ()
-    assert {(r.caller, r.to, r.port) for r in m.refused} >= {("shop/web", "shop/api", 8080)}
+    assert "shop/web" in m.refused_callers("shop/api", 8080)
+    summary = m.refusals("shop/api", 8080)
+    assert summary is not None
+    assert summary.count == len(m.callers)
+
+
+def test_refused_workloads_are_counted_per_workload_port_not_listed() -> None:
+    m = matrix([STRICT, *locked("shop", "data")])
+    assert len(m.refused) == len(m.destinations)
+    for summary in m.refused:
+        assert all(n.kind != "workload" for n in summary.notable)
+        foreign = [n for n in summary.notable if n.kind == "foreign-trust-domain"]
+        assert foreign and all(n.callers == () for n in foreign)
+        assert sum(n.count for n in foreign) == len(INTENT.workloads) + 1
 
 
 def test_an_unrestricted_allow_is_any_method_on_any_path() -> None:
@@ -103,14 +116,16 @@ def test_workloads_without_policies_accept_every_identified_caller_but_not_plain
     callers = {e.caller for e in m.edges if e.to == "data/db"}
     assert {"shop/web", "shop/api", "ingress-gateway"} <= callers
     assert "plaintext" not in callers
-    refusal = next(r for r in m.refused if r.caller == "plaintext" and r.to == "data/db")
+    summary = next(r for r in m.refused if r.to == "data/db")
+    refusal = summary.notable_caller("plaintext")
+    assert refusal is not None
     assert "STRICT" in refusal.reason
 
 
 def test_plaintext_and_foreign_trust_domain_callers_are_refused_by_identity_rules() -> None:
     m = matrix([pa("mesh", "istio-system", "PERMISSIVE"), *locked("shop", "data"), web_to_api()])
     assert [e.caller for e in m.edges] == ["shop/web"]
-    refused = {r.caller for r in m.refused if r.to == "shop/api"}
+    refused = set(m.refused_callers("shop/api", 8080))
     assert {"plaintext", "foreign:shop/web", f"foreign:{INGRESS}"} <= refused
 
 
@@ -194,7 +209,9 @@ def test_tokens_without_the_claims_expired_badly_signed_or_for_another_audience_
     None
 ):
     m = matrix(jwt_objects())
-    refused = {r.caller: r.statuses for r in m.refused if r.to == "shop/api"}
+    summary = m.refusals("shop/api", 8080)
+    assert summary is not None
+    refused = {c: n.statuses for n in summary.notable for c in n.callers}
     assert refused["jwt:corp{missing claims}"] == (403,)
     assert refused["jwt:corp expired"] == (401,)
     assert refused["jwt:corp invalid-signature"] == (401,)

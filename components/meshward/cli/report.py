@@ -57,7 +57,10 @@ def access_table(matrix: AccessMatrix) -> Table:
     """Allowed edges (from `access.json`), one row per caller, workload port and operation."""
     from meshward.mesh.access import METHODS, paths_text
 
-    table = Table(title=f"Access matrix ({matrix.probes} simulated probes)", show_lines=False)
+    table = Table(
+        title=f"Access matrix ({matrix.probes} probes, {matrix.simulated} simulated)",
+        show_lines=False,
+    )
     for column in ("from", "to", "port", "methods", "paths"):
         table.add_column(column, overflow="fold")
     for e in matrix.edges:

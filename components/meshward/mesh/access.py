@@ -34,18 +34,33 @@ every label is written with `paths: ["*"]` (any path).
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from meshward.config.jwt import JwtIssuer
 from meshward.mesh.compiler import principal
 from meshward.mesh.intent.models import JwtRequirement, MeshIntent, Workload
-from meshward.mesh.simulation import Jwt, MeshSettings, Request, Simulator
-from meshward.mesh.simulation.matching import UntranslatableError, path_form
+from meshward.mesh.simulation import Decision, Jwt, MeshSettings, Request, Simulator, Source
+from meshward.mesh.simulation import Destination as SimDestination
+from meshward.mesh.simulation.attributes import Attributes
+from meshward.mesh.simulation.matching import (
+    SPIFFE,
+    UntranslatableError,
+    alias_principals,
+    namespace_form,
+    normalize_path,
+    path_form,
+    principal_form,
+    service_account_form,
+    trust_domain_form,
+)
 from meshward.mesh.simulation.request import DEFAULT_TOKEN_HEADER, DEFAULT_TOKEN_PREFIX
+from meshward.mesh.simulation.rules import Check
 from meshward.mesh.simulation.settings import PATH_NORMALIZATIONS
 
 if TYPE_CHECKING:
@@ -174,26 +189,61 @@ class Edge:
 
 
 @dataclass(frozen=True)
-class Refusal:
-    """A caller that no probe let through to a workload port."""
+class NotableRefusal:
+    """Callers of one kind refused on a workload port alike (same statuses, same reason)."""
 
-    caller: str
+    kind: CallerKind
+    """The callers' kind (never `workload`: refused workloads are only counted)."""
+    count: int
+    """How many callers of the kind."""
+    callers: tuple[str, ...]
+    """Their ids; empty for `foreign-trust-domain`, which mirrors every workload."""
+    statuses: tuple[int, ...]
+    """Every status their probes got (401 bad token, 403 denied / connection refused)."""
+    reason: str
+    """The simulator's reason for their first probe."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        out: dict[str, Any] = {"kind": self.kind, "count": self.count}
+        if self.callers:
+            out["from"] = list(self.callers)
+        return out | {"statuses": list(self.statuses), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """The callers no probe let through to one workload port: every caller without an edge
+    there. Counted, with the notable ones (everything but workloads) named."""
+
     to: str
     port: int
+    count: int
+    """How many callers are refused outright."""
     statuses: tuple[int, ...]
-    """Every status the probes got (401 bad token, 403 denied / connection refused)."""
-    reason: str
-    """The simulator's reason for the first probe."""
+    """Every status their probes got."""
+    notable: tuple[NotableRefusal, ...]
+    """The refused callers other than workloads, grouped by kind, statuses and reason."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {
-            "from": self.caller,
             "to": self.to,
             "port": self.port,
+            "refusedCallers": self.count,
             "statuses": list(self.statuses),
-            "reason": self.reason,
+            "notable": [n.to_dict() for n in self.notable],
         }
+
+    def notable_caller(self, caller: str) -> NotableRefusal | None:
+        """The group a named caller's refusal is in."""
+        return next((n for n in self.notable if caller in n.callers), None)
+
+
+_KIND_ORDER: dict[str, int] = {kind: i for i, kind in enumerate(get_args(CallerKind))}
+_COUNTED_KINDS = frozenset({"foreign-trust-domain"})
+"""Kinds with one caller per workload: naming them on every workload port would grow with
+callers × destinations."""
 
 
 @dataclass(frozen=True)
@@ -203,10 +253,14 @@ class AccessMatrix:
     callers: tuple[Caller, ...]
     destinations: tuple[Destination, ...]
     edges: tuple[Edge, ...]
-    refused: tuple[Refusal, ...]
+    refused: tuple[Refusals, ...]
+    """One entry per workload port: everything not in `edges` is refused."""
     probes: int = 0
-    """How many requests were simulated."""
+    """How many requests were decided (every caller × path × method, as exhaustive probing
+    would send them)."""
     notes: tuple[str, ...] = field(default=())
+    simulated: int = 0
+    """How many of them were simulated (one per request class)."""
 
     def to_dict(self, stack: str) -> dict[str, Any]:
         """The `access.json` document."""
@@ -214,6 +268,7 @@ class AccessMatrix:
             "stack": stack,
             "methodsProbed": list(METHODS),
             "probes": self.probes,
+            "simulated": self.simulated,
             "callers": [c.to_dict() for c in self.callers],
             "destinations": [
                 {"workload": d.workload, "port": d.port, "protocol": d.protocol}
@@ -224,9 +279,25 @@ class AccessMatrix:
             "notes": list(self.notes),
         }
 
+    @cached_property
+    def _edges_by_caller(self) -> dict[str, list[Edge]]:
+        out: dict[str, list[Edge]] = {}
+        for edge in self.edges:
+            out.setdefault(edge.caller, []).append(edge)
+        return out
+
     def edges_from(self, caller: str) -> list[Edge]:
         """The edges of one caller."""
-        return [e for e in self.edges if e.caller == caller]
+        return list(self._edges_by_caller.get(caller, ()))
+
+    def refusals(self, to: str, port: int) -> Refusals | None:
+        """The refusal summary of one workload port."""
+        return next((r for r in self.refused if (r.to, r.port) == (to, port)), None)
+
+    def refused_callers(self, to: str, port: int) -> list[str]:
+        """Every caller refused outright on a workload port (those without an edge there)."""
+        allowed = {e.caller for e in self.edges if (e.to, e.port) == (to, port)}
+        return [c.id for c in self.callers if c.id not in allowed]
 
 
 # ---- callers -------------------------------------------------------------------------------
@@ -409,19 +480,21 @@ def callers_for(
 # ---- probes --------------------------------------------------------------------------------
 
 
-def _patterns(objects: Iterable[Mapping[str, Any]], namespaces: set[str]) -> list[str]:
-    found: set[str] = set()
+def _patterns_by_namespace(objects: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """The `paths`/`notPaths` patterns of the AuthorizationPolicies of each namespace."""
+    found: dict[str, set[str]] = {}
     for obj in objects:
         if obj.get("kind") != "AuthorizationPolicy":
             continue
-        if (obj.get("metadata") or {}).get("namespace") not in namespaces:
-            continue
+        namespace = str((obj.get("metadata") or {}).get("namespace"))
         for rule in (obj.get("spec") or {}).get("rules") or []:
             for entry in rule.get("to") or []:
                 operation = entry.get("operation") or {}
                 for key in ("paths", "notPaths"):
-                    found.update(str(p) for p in operation.get(key) or [])
-    return sorted(found)
+                    found.setdefault(namespace, set()).update(
+                        str(p) for p in operation.get(key) or []
+                    )
+    return found
 
 
 def probe_paths(patterns: Iterable[str]) -> list[str]:
@@ -441,7 +514,8 @@ def probe_paths(patterns: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
-def _matcher(pattern: str) -> Any:
+@lru_cache(maxsize=65536)
+def _matcher(pattern: str) -> Callable[[str], bool]:
     try:
         return path_form(pattern)
     except UntranslatableError:
@@ -456,13 +530,15 @@ def path_label(path: str, patterns: Sequence[str]) -> str:
     return sorted(matching, key=lambda p: (-len(p.rstrip("*")), p))[0]
 
 
-def _summarise(
-    allowed: Mapping[str, frozenset[str]], patterns: Sequence[str]
-) -> list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
-    """(methods, path labels, excepted labels) rows from the allowed methods per probe path."""
+Row = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def _summarise(allowed: Mapping[str, frozenset[str]], labels: Mapping[str, str]) -> list[Row]:
+    """(methods, path labels, excepted labels) rows from the allowed methods per probe path;
+    `labels` maps each probe path to its `path_label`."""
     by_label: dict[str, list[str]] = {}
     for path in allowed:
-        by_label.setdefault(path_label(path, patterns), []).append(path)
+        by_label.setdefault(labels[path], []).append(path)
     methods_of: dict[str, frozenset[str]] = {}
     for label, paths in by_label.items():
         sets = {allowed[p] for p in paths}
@@ -474,19 +550,336 @@ def _summarise(
     for label, methods in methods_of.items():
         if methods:
             groups.setdefault(methods, []).append(label)
-    rows: list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = []
-    for methods, labels in groups.items():
+    rows: list[Row] = []
+    for methods, group in groups.items():
         ordered = tuple(m for m in METHODS if m in methods)
         # `*` stands for paths no pattern names; listed beside others it means "any path but
         # the patterns that do not allow these methods".
         excepted: tuple[str, ...] = ()
-        if ANY in labels:
+        if ANY in group:
             excepted = tuple(
-                sorted(lb for lb, ms in methods_of.items() if lb not in labels and methods - ms)
+                sorted(lb for lb, ms in methods_of.items() if lb not in group and methods - ms)
             )
-        shown = (ANY,) if ANY in labels else tuple(sorted(labels))
+        shown = (ANY,) if ANY in group else tuple(sorted(group))
         rows.append((ordered, shown, excepted))
     return sorted(rows, key=lambda r: (r[1], [METHODS.index(m) for m in r[0]]))
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one caller gets on one workload port: allowed methods per probe path (TCP: the
+    single path `""`), or, when nothing is allowed, every status and the first reason."""
+
+    rows: tuple[Row, ...]
+    statuses: tuple[int, ...]
+    reason: str
+    probes: int
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.rows)
+
+
+Decide = Callable[[str, str], Decision]
+"""(path, method) → decision for one caller on one workload port (`"", ""` for TCP)."""
+
+
+def _outcome(
+    dest: Destination, paths: Sequence[str], labels: Mapping[str, str], decide: Decide
+) -> _Outcome:
+    """Probe one caller on one workload port: every probe path × method (HTTP) or one
+    connection (TCP), in a fixed order, so the first refusal's reason is well defined."""
+    if not dest.is_http:
+        decision = decide("", "")
+        if decision.decision == "ALLOW":
+            return _Outcome((((), (), ()),), (), "", 1)
+        return _Outcome((), (decision.status,), decision.reason, 1)
+    allowed: dict[str, set[str]] = {p: set() for p in paths}
+    statuses: set[int] = set()
+    first_reason = ""
+    for path in paths:
+        for method in METHODS:
+            decision = decide(path, method)
+            if decision.decision == "ALLOW":
+                allowed[path].add(method)
+            else:
+                statuses.add(decision.status)
+                first_reason = first_reason or decision.reason
+    probes = len(paths) * len(METHODS)
+    if any(allowed.values()):
+        frozen = {p: frozenset(m) for p, m in allowed.items()}
+        return _Outcome(tuple(_summarise(frozen, labels)), (), "", probes)
+    return _Outcome((), tuple(sorted(statuses)), first_reason, probes)
+
+
+def _request(w: Workload, dest: Destination, caller: Caller, path: str, method: str) -> Request:
+    source = Source(principal=caller.principal, ip=caller.ip)
+    target = SimDestination(namespace=w.namespace, labels=w.selector, port=dest.port)
+    if not dest.is_http:
+        return Request(destination=target, protocol="TCP", source=source)
+    return Request(
+        destination=target,
+        protocol="HTTP",
+        source=source,
+        method=method,
+        path=path,
+        host=f"{w.name}.{w.namespace}.svc.cluster.local",
+        jwt=caller.token,
+    )
+
+
+class _CallerIndex:
+    """The callers, indexed so the ones a policy value can match are found without a scan
+    (exact principals, principal prefixes); other value forms are scanned once and
+    remembered."""
+
+    def __init__(self, callers: Sequence[Caller], settings: MeshSettings) -> None:
+        self.callers = callers
+        self.settings = settings
+        self.by_principal: dict[str, list[int]] = {}
+        for i, c in enumerate(callers):
+            if c.principal is not None:
+                self.by_principal.setdefault(c.principal, []).append(i)
+        self.sorted_principals = sorted(self.by_principal)
+        self.peers = frozenset(i for i, c in enumerate(callers) if c.principal is not None)
+        self.always = tuple(
+            i
+            for i, c in enumerate(callers)
+            if c.principal is None or c.ip is not None or c.token is not None
+        )
+        """Callers that are always decided on their own (no identity, an address, a token)."""
+        self._memo: dict[tuple[str, str, str], frozenset[int] | None] = {}
+
+    def matching(self, kind: str, value: str, namespace: str) -> frozenset[int] | None:
+        """The callers whose peer identity a `kind` value matches; `None` when it matches
+        every caller with an identity (then it tells none of them apart)."""
+        key = (kind, value, namespace if kind == "serviceAccount" else "")
+        if key not in self._memo:
+            self._memo[key] = self._match(kind, value, namespace)
+        return self._memo[key]
+
+    def _match(self, kind: str, value: str, namespace: str) -> frozenset[int] | None:
+        found: set[int] = set()
+        if kind == "principal":
+            for form in alias_principals([value], self.settings):
+                if form == "*":
+                    return None
+                if "*" not in form:
+                    found.update(self.by_principal.get(form, ()))
+                elif form.endswith("*") and not form.startswith("*"):
+                    prefix = form[:-1]
+                    start = bisect.bisect_left(self.sorted_principals, prefix)
+                    for p in self.sorted_principals[start:]:
+                        if not p.startswith(prefix):
+                            break
+                        found.update(self.by_principal[p])
+                else:
+                    found.update(self._scan(principal_form(form)))
+        else:
+            predicate: Callable[[str], bool]
+            if kind == "namespace":
+                predicate = namespace_form(value)
+            elif kind == "serviceAccount":
+                predicate = service_account_form(value, namespace)
+            elif kind == "trustDomain":
+                predicate = trust_domain_form(value)
+            else:
+                return frozenset()
+            found.update(self._scan(predicate))
+        matched = frozenset(found)
+        return None if matched == self.peers else matched
+
+    def _scan(self, predicate: Callable[[str], bool]) -> list[int]:
+        return [i for p, ids in self.by_principal.items() if predicate(SPIFFE + p) for i in ids]
+
+
+_PEER_KINDS = frozenset({"principal", "namespace", "serviceAccount", "trustDomain"})
+
+
+def _signature(checks: Sequence[tuple[Check, str]], attrs: Attributes) -> tuple[bool, ...]:
+    return tuple(check.probe(attrs) for check, _ in checks if check.probe is not None)
+
+
+def _classes(
+    index: _CallerIndex, checks: Sequence[tuple[Check, str]]
+) -> list[tuple[int, list[int]]]:
+    """The callers grouped so that every member of a group gets the decisions of its first
+    member (the representative) on this workload, as (representative, members) pairs.
+
+    The sidecar sees a caller only through its identity, address and token. Callers with
+    neither an address nor a token whose identity no value of the workload's policies names
+    (values matching every identity tell nobody apart) agree on every field of every policy,
+    so they form one group; every other caller is grouped by the outcome of each field of
+    each policy on it (its signature), plus its token and whether it has an identity."""
+    named: set[int] = set(index.always)
+    for check, namespace in checks:
+        if check.kind in _PEER_KINDS:
+            for value in check.values:
+                matched = index.matching(check.kind, value, namespace)
+                if matched is not None:
+                    named.update(matched)
+    groups: dict[Any, list[int]] = {}
+    for i in sorted(named):
+        caller = index.callers[i]
+        attrs = Attributes(
+            tcp=False,
+            destination_port=0,
+            peer=None if caller.principal is None else SPIFFE + caller.principal,
+            source_ip=None if caller.ip is None else ipaddress.ip_address(caller.ip),
+            remote_ip=None if caller.ip is None else ipaddress.ip_address(caller.ip),
+        )
+        token = None if caller.token is None else caller.token.model_dump_json()
+        key = (caller.principal is None, token, _signature(checks, attrs))
+        groups.setdefault(key, []).append(i)
+    rest = [i for i in range(len(index.callers)) if i not in named]
+    out = [(members[0], members) for members in groups.values()]
+    if rest:
+        out.append((rest[0], rest))
+    return sorted(out)
+
+
+def _value_classes(
+    values: Sequence[str], checks: Sequence[tuple[Check, str]], attrs: Callable[[str], Attributes]
+) -> dict[str, tuple[bool, ...]]:
+    """Each path (or method) → its signature over the workload's policy fields: values with
+    the same signature are decided alike."""
+    return {v: _signature(checks, attrs(v)) for v in values}
+
+
+@dataclass
+class _Results:
+    destinations: list[Destination] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    refused: list[Refusals] = field(default_factory=list)
+    probes: int = 0
+    simulated: int = 0
+
+
+def _record(
+    results: _Results,
+    dest: Destination,
+    callers: Sequence[Caller],
+    outcomes: Sequence[tuple[_Outcome, Sequence[int]]],
+) -> None:
+    """Edges of the allowed callers and the destination's refusal summary."""
+    refused: list[tuple[Caller, _Outcome]] = []
+    count = 0
+    statuses: set[int] = set()
+    for outcome, members in outcomes:
+        results.probes += outcome.probes * len(members)
+        if outcome.allowed:
+            for i in members:
+                for methods, paths, excepted in outcome.rows:
+                    results.edges.append(
+                        Edge(
+                            callers[i].id,
+                            dest.workload,
+                            dest.port,
+                            dest.protocol,
+                            methods,
+                            paths,
+                            excepted,
+                        )
+                    )
+            continue
+        count += len(members)
+        statuses.update(outcome.statuses)
+        refused += [(callers[i], outcome) for i in members if callers[i].kind != "workload"]
+    notable: dict[tuple[CallerKind, tuple[int, ...], str], list[str]] = {}
+    for caller, outcome in sorted(refused, key=lambda co: co[0].id):
+        notable.setdefault((caller.kind, outcome.statuses, outcome.reason), []).append(caller.id)
+    results.refused.append(
+        Refusals(
+            dest.workload,
+            dest.port,
+            count,
+            tuple(sorted(statuses)),
+            tuple(
+                NotableRefusal(
+                    kind, len(ids), () if kind in _COUNTED_KINDS else tuple(ids), st, reason
+                )
+                for (kind, st, reason), ids in sorted(
+                    notable.items(), key=lambda kv: (_KIND_ORDER[kv[0][0]], kv[1][0])
+                )
+            ),
+        )
+    )
+
+
+def _attrs(*, path: str | None = None, method: str | None = None) -> Attributes:
+    return Attributes(tcp=False, destination_port=0, path=path, method=method)
+
+
+def _decider(
+    simulator: Simulator,
+    w: Workload,
+    dest: Destination,
+    caller: Caller,
+    path_key: Mapping[str, Any],
+    method_key: Mapping[str, Any],
+    results: _Results,
+) -> Decide:
+    """`Decide` for one caller on one workload port: one simulation per (path class, method
+    class), remembered."""
+    decided: dict[tuple[Any, Any], Decision] = {}
+
+    def decide(path: str, method: str) -> Decision:
+        key = (path_key.get(path), method_key.get(method))
+        if key not in decided:
+            decided[key] = simulator.evaluate(_request(w, dest, caller, path, method))
+            results.simulated += 1
+        return decided[key]
+
+    return decide
+
+
+def _probe_workloads(
+    objects: Sequence[Mapping[str, Any]],
+    intent: MeshIntent,
+    callers: Sequence[Caller],
+    settings: MeshSettings,
+    *,
+    exhaustive: bool,
+) -> _Results:
+    simulator = Simulator(objects, settings)
+    index = _CallerIndex(callers, settings)
+    patterns_in = _patterns_by_namespace(objects)
+    root_patterns = patterns_in.get(settings.root_namespace, set())
+    paths_in: dict[str, tuple[list[str], list[str], dict[str, str]]] = {}
+    results = _Results()
+    for w in sorted(intent.workloads, key=lambda w: w.ref):
+        if w.namespace not in paths_in:
+            patterns = sorted(patterns_in.get(w.namespace, set()) | root_patterns)
+            paths = probe_paths(patterns)
+            paths_in[w.namespace] = (patterns, paths, {p: path_label(p, patterns) for p in paths})
+        _, paths, labels = paths_in[w.namespace]
+        checks = [
+            (check, policy.ref.namespace)
+            for policy in simulator.selected_policies(w.namespace, w.selector)
+            for rule in policy.rules
+            for check in rule.checks()
+        ]
+        if exhaustive:
+            classes = [(i, [i]) for i in range(len(callers))]
+            path_key: dict[str, Any] = {p: p for p in paths}
+            method_key: dict[str, Any] = {m: m for m in METHODS}
+        else:
+            classes = _classes(index, checks)
+            path_key = _value_classes(
+                paths, checks, lambda p: _attrs(path=normalize_path(p, settings.path_normalization))
+            )
+            method_key = _value_classes(METHODS, checks, lambda m: _attrs(method=m))
+        for port in sorted(w.ports, key=lambda p: p.port):
+            dest = Destination(w.ref, port.port, port.protocol)
+            results.destinations.append(dest)
+            outcomes: list[tuple[_Outcome, Sequence[int]]] = []
+            for representative, members in classes:
+                decide = _decider(
+                    simulator, w, dest, callers[representative], path_key, method_key, results
+                )
+                outcomes.append((_outcome(dest, paths, labels, decide), members))
+            _record(results, dest, callers, outcomes)
+    return results
 
 
 def access_matrix(
@@ -496,89 +889,33 @@ def access_matrix(
     settings: MeshSettings,
     *,
     ingress_namespace: str,
+    exhaustive: bool = False,
 ) -> AccessMatrix:
-    """Probe every caller against every intent workload port with `Simulator.evaluate` over
-    `objects` (the rendered Istio security objects) and summarise what is allowed."""
-    simulator = Simulator(objects, settings)
+    """Who can call what among the intent's workload ports, decided by `Simulator.evaluate`
+    over `objects` (the rendered Istio security objects).
+
+    Computed, not brute-forced: per workload, the callers, probe paths and methods are split
+    into the classes its policies can tell apart (see `_classes`) and one request per class
+    is simulated. `exhaustive=True` simulates every caller × path × method instead; it gives
+    the same matrix (a property test holds the two together) and is kept as the oracle."""
     callers = callers_for(objects, intent, issuers, settings, ingress_namespace)
-    workloads: list[Workload] = sorted(intent.workloads, key=lambda w: w.ref)
-    destinations: list[Destination] = []
-    edges: list[Edge] = []
-    refused: list[Refusal] = []
-    probes = 0
-    for w in workloads:
-        patterns = _patterns(objects, {w.namespace, settings.root_namespace})
-        paths = probe_paths(patterns)
-        for port in sorted(w.ports, key=lambda p: p.port):
-            dest = Destination(w.ref, port.port, port.protocol)
-            destinations.append(dest)
-            base: dict[str, Any] = {
-                "destination": {"namespace": w.namespace, "labels": w.selector, "port": port.port}
-            }
-            for caller in callers:
-                source = {"principal": caller.principal, "ip": caller.ip}
-                if not dest.is_http:
-                    decision = simulator.evaluate(
-                        Request.model_validate({**base, "protocol": "TCP", "source": source})
-                    )
-                    probes += 1
-                    if decision.decision == "ALLOW":
-                        edges.append(Edge(caller.id, w.ref, port.port, port.protocol))
-                    else:
-                        refused.append(
-                            Refusal(
-                                caller.id, w.ref, port.port, (decision.status,), decision.reason
-                            )
-                        )
-                    continue
-                allowed: dict[str, set[str]] = {p: set() for p in paths}
-                statuses: set[int] = set()
-                first_reason = ""
-                for path in paths:
-                    for method in METHODS:
-                        request = Request(
-                            destination=base["destination"],
-                            protocol="HTTP",
-                            source=source,
-                            method=method,
-                            path=path,
-                            host=f"{w.name}.{w.namespace}.svc.cluster.local",
-                            jwt=caller.token,
-                        )
-                        decision = simulator.evaluate(request)
-                        probes += 1
-                        if decision.decision == "ALLOW":
-                            allowed[path].add(method)
-                        else:
-                            statuses.add(decision.status)
-                            first_reason = first_reason or decision.reason
-                if any(allowed.values()):
-                    frozen = {p: frozenset(m) for p, m in allowed.items()}
-                    for methods, labels, excepted in _summarise(frozen, patterns):
-                        edges.append(
-                            Edge(
-                                caller.id,
-                                w.ref,
-                                port.port,
-                                port.protocol,
-                                methods,
-                                labels,
-                                excepted,
-                            )
-                        )
-                else:
-                    refused.append(
-                        Refusal(caller.id, w.ref, port.port, tuple(sorted(statuses)), first_reason)
-                    )
+    results = _probe_workloads(objects, intent, callers, settings, exhaustive=exhaustive)
     notes = (
         "Every row is decided by the simulator over the rendered objects; conditions on "
         "headers, hosts and remote IPs are not probed (such rules show as refused).",
+        "Every caller not listed in the edges of a workload port is refused there; `refused` "
+        "counts them per workload port and names the notable ones.",
     )
     order = {c.id: i for i, c in enumerate(callers)}
-    edges.sort(key=lambda e: (order[e.caller], e.to, e.port, e.paths, e.methods))
-    refused.sort(key=lambda r: (order[r.caller], r.to, r.port))
+    edges = sorted(results.edges, key=lambda e: (order[e.caller], e.to, e.port, e.paths, e.methods))
     return AccessMatrix(
-        tuple(callers), tuple(destinations), tuple(edges), tuple(refused), probes, notes
+        tuple(callers),
+        tuple(results.destinations),
+        tuple(edges),
+        tuple(results.refused),
+        results.probes,
+        notes,
+        results.simulated,
     )
 
 
@@ -611,7 +948,8 @@ def access_markdown(matrix: AccessMatrix, stack: str) -> str:
     lines = [
         f"# Access matrix — stack `{stack}`",
         "",
-        f"Decided by the simulator over the rendered Istio objects ({matrix.probes} probes; "
+        f"Decided by the simulator over the rendered Istio objects ({matrix.probes} probes, "
+        f"one per request class simulated: {matrix.simulated}; "
         f"methods probed: {', '.join(METHODS)}).",
         "",
         "| from | to | port | methods | paths |",
@@ -633,8 +971,9 @@ def access_markdown(matrix: AccessMatrix, stack: str) -> str:
     for caller in matrix.callers:
         if caller.kind not in REFUSED_BY_DESIGN:
             continue
-        refused = sum(r.caller == caller.id for r in matrix.refused)
-        allowed = sorted({f"{e.to}:{e.port}" for e in matrix.edges_from(caller.id)})
+        edges = matrix.edges_from(caller.id)
+        refused = len(matrix.destinations) - len({(e.to, e.port) for e in edges})
+        allowed = sorted({f"{e.to}:{e.port}" for e in edges})
         lines.append(
             f"| `{caller.id}` | {kinds[caller.id]} | {refused}/{len(matrix.destinations)} | "
             f"{', '.join(allowed) or 'nowhere'} |"

@@ -85,6 +85,15 @@ class Simulator:
         refs = [ref for ns in spaces for ref in self._by_namespace.get(ns, {}).get(kind, [])]
         return sorted(refs, key=lambda ref: ref.index)
 
+    def selected_policies(self, namespace: str, labels: Mapping[str, str]) -> list[CompiledPolicy]:
+        """The AuthorizationPolicies (every action) the sidecar of a workload with `labels` in
+        `namespace` picks up, in evaluation order."""
+        return [
+            self._compiled[ref.index]
+            for ref in self._candidates("AuthorizationPolicy", namespace)
+            if selection(ref, labels) is None
+        ]
+
     def evaluate(self, request: Request) -> Decision:
         """Decide one request."""
         s = self.settings

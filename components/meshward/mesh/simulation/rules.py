@@ -202,6 +202,10 @@ class Check:
     """`None` when istiod could not translate the values."""
     problem: str = ""
     """Why `probe` is missing."""
+    kind: str = ""
+    """The request attribute the probe reads (`principal`, `path`, `method`, …)."""
+    values: tuple[str, ...] = ()
+    """The field's values as written."""
 
     def passes(self, attrs: Attributes) -> bool:
         """Whether the request satisfies this field."""
@@ -219,11 +223,12 @@ def _check(
     settings: MeshSettings,
 ) -> Check:
     shown = label + "=" + str(values if len(values) <= 4 else [*values[:4], "..."])
+    http_only, written = kind in _HTTP_ONLY, tuple(values)
     try:
         probe = _probe(kind, arg, values, namespace, settings)
     except UntranslatableError as exc:
-        return Check(shown, negated, kind in _HTTP_ONLY, None, f"{label}: {exc}")
-    return Check(shown, negated, kind in _HTTP_ONLY, probe)
+        return Check(shown, negated, http_only, None, f"{label}: {exc}", kind, written)
+    return Check(shown, negated, http_only, probe, "", kind, written)
 
 
 def _field_checks(
@@ -274,6 +279,10 @@ class CompiledRule:
     """`when` entries."""
     unsupported_key: str | None = None
     """An unsupported `when` key: the rule is skipped for every action."""
+
+    def checks(self) -> list[Check]:
+        """Every field and condition of the rule."""
+        return self._all_checks()
 
     def _all_checks(self) -> list[Check]:
         out = [c for group in (self.sources or ()) for c in group]
