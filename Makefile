@@ -63,7 +63,7 @@ docs: $(STAMP) ## Regenerate the configuration reference in README.md and docs/A
 	$(BIN)/python -m meshward.guardrails.docs docs/guardrails.md
 	$(BIN)/python -m meshward.guardrails.crossguard policies dev prod
 
-bench: $(STAMP) ## Measure plan, compile, validate, simulate and access-matrix speed
+bench: $(STAMP) ## Measure plan, floor, compile, access matrix, simulate, validate, memory at 100/1,000/5,000 workloads; rewrite BENCHMARKS.md
 	$(BIN)/python benchmarks/run.py
 
 clean:

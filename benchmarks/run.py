@@ -1,54 +1,256 @@
-"""Measure meshward's hot paths on this machine and print one line per figure.
+"""Measure meshward at 100, 1,000 and 5,000 workloads and rewrite BENCHMARKS.md.
 
-Run with `make bench`. Nothing here asserts: the figures go into release notes and issues.
+    make bench                                   # or: python benchmarks/run.py
+    python benchmarks/run.py --sizes 100 1000    # fewer sizes
+    python benchmarks/run.py --no-write          # print only
+
+Every size runs in a fresh interpreter (so peak memory is that size's own) on a stack from
+`benchmarks/generate.py` (same size and seed, same stack). Per size it measures:
+
+* `meshward plan` through the CLI's own entry point, with its phases (`meshward.phases`:
+  config, program, mesh-checks, compile, network-policies, plan-document, access-matrix,
+  files, write, and any phase other code adds, e.g. guardrails), and its peak memory;
+* the engine floor: the very resources the plan registered (same types, names, parents,
+  inputs) registered bare, as `CustomResource`/`ComponentResource`, under the same mock
+  engine and monitor, with no meshward logic, in the same process right after the plan;
+* config validation, compile and NetworkPolicies on their own (the steps of the issue);
+* the access matrix; simulator decisions per second; layer-1 validation per object.
+
+Once per run: `import meshward` (fresh interpreters), the simulator on the dev stack with 10
+and with 1,000 policies in other namespaces, and `benchmarks/validate_layers.py` when present.
+Nothing here asserts: targets are compared in the report, not enforced.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
+import json
+import math
+import os
+import platform
+import random
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from meshward.engine.plan import kubernetes_objects, plan_document
-from meshward.engine.planner import plan_stack, render_stack
-from meshward.mesh.access import mesh_settings, plan_access
-from meshward.mesh.compiler import compile_mesh
-from meshward.mesh.istio import validate_document
-from meshward.mesh.simulation import Request, Simulator
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from generate import stack_document, stack_name, write_stack  # noqa: E402
+
+SIZES = (100, 1000, 5000)
+PROJECT = "meshward"
 
 
-def timed(label: str, fn: Callable[[], Any], repeat: int = 5, per: int = 1, unit: str = "") -> Any:
-    """Run `fn` `repeat` times; print the median (and a per-item rate when `per` > 1)."""
-    samples: list[float] = []
-    result: Any = None
+def _clock(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Median of `repeat` runs (and the last result)."""
+    samples, result = [], None
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        samples.append(time.perf_counter() - start)
-    median = statistics.median(samples)
-    rate = f", {per / median:,.0f} {unit}/s" if per > 1 else ""
-    print(f"{label}: median {median * 1000:,.1f} ms over {repeat} runs{rate}")
-    return result
+        seconds, result = _clock(fn)
+        samples.append(seconds)
+    return statistics.median(samples), result
 
 
-def main() -> None:
-    """Print the figures."""
-    for stack in ("dev", "prod"):
-        planned = timed(f"plan {stack} (mock-engine run)", partial(plan_stack, ROOT, stack))
-        rendered = timed(
-            f"plan {stack} (render files and access matrix)", partial(render_stack, planned)
+def _peak_mib() -> float:
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---- the engine floor ----------------------------------------------------------------------
+
+
+def floor_program(capture: Any) -> Callable[[], None]:
+    """A program that registers exactly what `capture` recorded, with no meshward code."""
+    import pulumi
+
+    def program() -> None:
+        made: dict[str, pulumi.Resource] = {}
+        for r in capture.registrations:
+            if r.type == "pulumi:pulumi:Stack":
+                continue
+            opts = pulumi.ResourceOptions(
+                parent=made.get(r.parent) if r.parent else None,
+                depends_on=[made[d] for d in r.dependencies if d in made],
+                protect=r.protect,
+            )
+            res: pulumi.Resource
+            if not r.custom:
+                res = pulumi.ComponentResource(r.type, r.name, None, opts)
+                res.register_outputs({})
+            elif r.type.startswith("pulumi:providers:"):
+                res = pulumi.ProviderResource(r.type.split(":")[2], r.name, dict(r.inputs), opts)
+            else:
+                res = pulumi.CustomResource(r.type, r.name, dict(r.inputs), opts)
+            made[r.urn] = res
+
+    return program
+
+
+# ---- one size ------------------------------------------------------------------------------
+
+
+def measure_size(size: int, seed: int) -> dict[str, Any]:
+    """Every figure for one generated stack (run in a fresh interpreter)."""
+    from meshward.cli.main import main as cli_main
+    from meshward.config import parse_platform_config
+    from meshward.engine.harness import run_function
+    from meshward.engine.plan import kubernetes_objects
+    from meshward.engine.planner import plan_config
+    from meshward.mesh.access import mesh_settings, plan_access
+    from meshward.mesh.compiler import compile_mesh
+    from meshward.mesh.istio import validate_document
+    from meshward.mesh.network_policy import compile_network_policies
+    from meshward.mesh.simulation import Request, Simulator
+    from meshward.phases import recording
+
+    out: dict[str, Any] = {"size": size, "seed": seed}
+    name = stack_name(size, seed)
+    stack_file = write_stack(ROOT, size, seed)
+    try:
+        with tempfile.TemporaryDirectory() as tmp, recording() as phases:
+            argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
+            with contextlib.redirect_stdout(io.StringIO()):
+                seconds, code = _clock(lambda: cli_main(argv))
+            out["plan_exit"] = code
+            out["plan"] = seconds
+            out["phases"] = dict(phases)
+            files = sum(len(fs) for _, _, fs in os.walk(f"{tmp}/out"))
+        out["plan_files"] = files
+        out["plan_peak_mib"] = _peak_mib()
+    finally:
+        stack_file.unlink()
+
+    raw = stack_document(size, seed)["config"]
+    config = dict(raw)
+    planned = plan_config(ROOT / "__main__.py", PROJECT, name, config)
+    out["resources"] = len(planned.capture.registrations)
+    out["floor"], _ = _clock(
+        lambda: run_function(floor_program(planned.capture), PROJECT, name, config)
+    )
+
+    platform_raw = raw[f"{PROJECT}:platform"]
+    repeat = 3 if size <= 1000 else 1
+    out["config"], cfg = _best(lambda: parse_platform_config(platform_raw), repeat)
+    mesh = cfg.mesh
+    out["compile"], istio_objects = _best(
+        lambda: compile_mesh(
+            mesh,
+            cfg.jwt_issuers,
+            root_namespace=mesh.root_namespace,
+            trust_domain=mesh.trust_domain,
+            ingress_namespace=mesh.ingress_namespace,
+        ),
+        repeat,
+    )
+    out["network_policies"], policies = _best(
+        lambda: compile_network_policies(mesh, ingress_namespace=mesh.ingress_namespace), repeat
+    )
+    out["istio_objects"], out["network_policy_objects"] = len(istio_objects), len(policies)
+
+    from meshward.engine.plan import plan_document
+
+    objects = kubernetes_objects(plan_document(planned.capture))
+    out["access"], matrix = _clock(lambda: plan_access(objects, cfg))
+    out["access_edges"] = len(matrix.edges)
+    out["access_destinations"] = len(matrix.destinations)
+    out["access_callers"] = len(matrix.callers)
+
+    security = [o for o in objects if str(o.get("apiVersion", "")).startswith("security.istio")]
+    out["validate_objects"] = len(security)
+    out["validate"], _ = _clock(lambda: [validate_document(o) for o in security])
+
+    simulator = Simulator(security, mesh_settings(cfg))
+    rng = random.Random(seed)
+    workloads = list(mesh.workloads)
+    requests = []
+    for _ in range(2000):
+        caller, target = rng.choice(workloads), rng.choice(workloads)
+        port = target.ports[0]
+        request: dict[str, Any] = {
+            "destination": {
+                "namespace": target.namespace,
+                "labels": target.selector,
+                "port": port.port,
+            },
+            "protocol": "HTTP" if port.is_http else "TCP",
+            "source": {"principal": f"cluster.local/ns/{caller.namespace}/sa/{caller.sa}"},
+        }
+        if port.is_http:
+            request |= {"method": "GET", "path": f"/api/{target.name}/1"}
+        requests.append(Request.model_validate(request))
+    seconds, _ = _clock(lambda: [simulator.evaluate(r) for r in requests])
+    out["simulate_per_s"] = len(requests) / seconds
+    out["peak_mib"] = _peak_mib()
+    return out
+
+
+# ---- once per run --------------------------------------------------------------------------
+
+
+def measure_import(repeat: int = 5) -> float:
+    """Median seconds of `import meshward` in a fresh interpreter (startup excluded)."""
+    code = "import time; t = time.perf_counter(); import meshward; print(time.perf_counter() - t)"
+    samples = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
-        print(
-            f"plan {stack}: {len(rendered.plan['resources'])} resources, "
-            f"{len(rendered.files)} files"
-        )
+        samples.append(float(done.stdout))
+    return statistics.median(samples)
+
+
+def _elsewhere(count: int) -> list[dict[str, Any]]:
+    """`count` ALLOW policies in namespaces the probed request never reaches."""
+    return [
+        {
+            "apiVersion": "security.istio.io/v1",
+            "kind": "AuthorizationPolicy",
+            "metadata": {"name": f"other-{i}", "namespace": f"elsewhere-{i % 50}"},
+            "spec": {
+                "selector": {"matchLabels": {"app": f"other-{i}"}},
+                "rules": [{"from": [{"source": {"principals": [f"cluster.local/ns/x/sa/{i}"]}}]}],
+            },
+        }
+        for i in range(count)
+    ]
+
+
+def _same_namespace(count: int) -> list[dict[str, Any]]:
+    """`count` ALLOW policies in the request's namespace selecting other workloads."""
+    return [
+        {
+            "apiVersion": "security.istio.io/v1",
+            "kind": "AuthorizationPolicy",
+            "metadata": {"name": f"neighbour-{i}", "namespace": "payments"},
+            "spec": {
+                "selector": {"matchLabels": {"app": f"neighbour-{i}"}},
+                "rules": [{"from": [{"source": {"principals": [f"cluster.local/ns/x/sa/{i}"]}}]}],
+            },
+        }
+        for i in range(count)
+    ]
+
+
+def measure_dev() -> dict[str, Any]:
+    """Simulator figures on the dev stack (and with policies added elsewhere)."""
+    from meshward.engine.plan import kubernetes_objects, plan_document
+    from meshward.engine.planner import plan_stack
+    from meshward.mesh.access import mesh_settings, plan_access
+    from meshward.mesh.simulation import Request, Simulator
 
     planned = plan_stack(ROOT, "dev")
     cfg = planned.config
@@ -57,44 +259,245 @@ def main() -> None:
         for o in kubernetes_objects(plan_document(planned.capture))
         if str(o.get("apiVersion", "")).startswith("security.istio.io/")
     ]
-    timed(
-        "compile dev intent",
-        lambda: compile_mesh(
-            cfg.mesh,
-            cfg.jwt_issuers,
-            root_namespace=cfg.mesh.root_namespace,
-            trust_domain=cfg.mesh.trust_domain,
-            ingress_namespace="aks-istio-ingress",
-        ),
-        repeat=20,
-    )
-    timed(
-        "validate dev security objects (layer 1)",
-        lambda: [validate_document(o) for o in objects],
-        repeat=20,
-        per=len(objects),
-        unit="objects",
-    )
-    simulator = Simulator(objects, mesh_settings(cfg))
     request = Request.model_validate(
-        yaml.safe_load("""
-destination: {namespace: payments, labels: {app: payment-service}, port: 8443}
-protocol: HTTP
-source: {principal: cluster.local/ns/orders/sa/order-service}
-method: POST
-path: /payments/42
-host: payments
-""")
+        {
+            "destination": {
+                "namespace": "payments",
+                "labels": {"app": "payment-service"},
+                "port": 8443,
+            },
+            "protocol": "HTTP",
+            "source": {"principal": "cluster.local/ns/orders/sa/order-service"},
+            "method": "POST",
+            "path": "/payments/42",
+            "host": "payments",
+        }
     )
-    n = 2000
-    timed(
-        "simulate one request against dev objects",
-        lambda: [simulator.evaluate(request) for _ in range(n)],
-        per=n,
-        unit="decisions",
+    n = 5000
+
+    def rate(extra: list[dict[str, Any]]) -> float:
+        simulator = Simulator([*objects, *extra], mesh_settings(cfg))
+        seconds, _ = _best(lambda: [simulator.evaluate(request) for _ in range(n)], 3)
+        return n / seconds
+
+    out = {
+        "dev_simulate_per_s": rate([]),
+        "elsewhere_10_per_s": rate(_elsewhere(10)),
+        "elsewhere_1000_per_s": rate(_elsewhere(1000)),
+        "same_ns_10_per_s": rate(_same_namespace(10)),
+        "same_ns_1000_per_s": rate(_same_namespace(1000)),
+    }
+    out["dev_access"], matrix = _best(lambda: plan_access(objects, cfg), 3)
+    out["dev_access_edges"] = len(matrix.edges)
+    return out
+
+
+def measure_validate_layers() -> str | None:
+    """The output of `benchmarks/validate_layers.py` (the validator's per-layer costs)."""
+    script = ROOT / "benchmarks" / "validate_layers.py"
+    if not script.is_file():
+        return None
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, check=False
     )
-    matrix = timed("access matrix dev", lambda: plan_access(objects, cfg))
-    print(f"access matrix dev: {matrix.probes} probes, {len(matrix.edges)} edges")
+    return (done.stdout + (f"\n(stderr)\n{done.stderr}" if done.returncode else "")).strip()
+
+
+def _child(args: list[str]) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile(suffix=".json") as result:
+        subprocess.run(
+            [sys.executable, __file__, *args, "--result", result.name],
+            check=True,
+            env={**os.environ, "PYTHONPATH": _pythonpath()},
+        )
+        data: dict[str, Any] = json.loads(Path(result.name).read_text())
+        return data
+
+
+def _pythonpath() -> str:
+    # The checkout's own package first, so a clone measures its own code.
+    paths = [str(ROOT / "components"), os.environ.get("PYTHONPATH", "")]
+    return os.pathsep.join(p for p in paths if p)
+
+
+# ---- the report ----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kib / 1024 / 1024:.1f} GiB"
+    import pulumi
+
+    return {
+        "cpu": f"{model or platform.processor() or 'unknown'} × {os.cpu_count()} cores",
+        "memory": memory or "unknown",
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "pulumi": getattr(pulumi, "__version__", "unknown"),
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+    }
+
+
+def _s(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds * 1000:,.0f} ms" if seconds < 1 else f"{seconds:,.2f} s"
+
+
+def _exponent(a: dict[str, Any], b: dict[str, Any], key: str) -> str:
+    ta, tb = a.get(key), b.get(key)
+    if not ta or not tb:
+        return "—"
+    return f"{math.log(tb / ta) / math.log(b['size'] / a['size']):.2f}"
+
+
+ROWS: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
+    ("plan", "`meshward plan` end to end (CLI entry point, in process)", lambda r: _s(r["plan"])),
+    ("floor", "engine floor (same registrations, no meshward logic)", lambda r: _s(r["floor"])),
+    ("ratio", "plan ÷ floor", lambda r: f"{r['plan'] / r['floor']:.2f}×"),
+    ("config", "config validation", lambda r: _s(r["config"])),
+    ("compile", "compile (Istio objects, incl. admission self-check)", lambda r: _s(r["compile"])),
+    ("network_policies", "NetworkPolicies", lambda r: _s(r["network_policies"])),
+    ("steps", "validation + compile + NetworkPolicies", lambda r: _s(_steps(r))),
+    ("access", "access matrix", lambda r: _s(r["access"])),
+    ("validate", "layer-1 validation of the security objects", lambda r: _s(r["validate"])),
+    ("simulate_per_s", "simulator", lambda r: f"{r['simulate_per_s']:,.0f} decisions/s"),
+    ("plan_peak_mib", "peak memory after the plan", lambda r: f"{r['plan_peak_mib']:,.0f} MiB"),
+    ("peak_mib", "peak memory, whole size run", lambda r: f"{r['peak_mib']:,.0f} MiB"),
+]
+
+
+def _steps(r: dict[str, Any]) -> float:
+    return float(r["config"] + r["compile"] + r["network_policies"])
+
+
+def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> str:
+    """BENCHMARKS.md."""
+    for r in sizes:
+        r["steps"] = _steps(r)
+        r["ratio"] = r["plan"] / r["floor"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `{command}` (`benchmarks/run.py`; stacks from `benchmarks/generate.py`, "
+        "seed 0). Rewritten on every run; do not edit by hand. Targets are issue 10's.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in once["machine"].items()],
+        "",
+        "The machine is shared (see the load average): figures are wall-clock and noisy.",
+        "",
+    ]
+    for r in sizes:
+        n = r["size"]
+        lines += [
+            f"## {n:,} workloads",
+            "",
+            f"{r['resources']:,} registered resources, {r['istio_objects']:,} Istio objects, "
+            f"{r['network_policy_objects']:,} NetworkPolicies, {r['plan_files']:,} files; access "
+            f"matrix {r['access_callers']:,} callers × {r['access_destinations']:,} workload "
+            f"ports → {r['access_edges']:,} edges.",
+            "",
+            "| measure | time |",
+            "|---|---|",
+            *[f"| {label} | {fmt(r)} |" for _, label, fmt in ROWS],
+            "",
+            "Plan phases (nested: `program` contains `mesh-checks`, `compile`, "
+            "`network-policies`):",
+            "",
+            "| phase | time | share of plan |",
+            "|---|---|---|",
+            *[
+                f"| {name} | {_s(t)} | {t / r['plan'] * 100:.0f} % |"
+                for name, t in r["phases"].items()
+            ],
+            "",
+        ]
+    if len(sizes) > 1:
+        lines += ["## Scaling exponents", "", "k in t ∝ N^k between consecutive sizes.", ""]
+        header = " | ".join(f"{a['size']:,}→{b['size']:,}" for a, b in zip(sizes, sizes[1:]))
+        lines += [f"| measure | {header} |", "|---|" + "---|" * (len(sizes) - 1)]
+        for key in ("plan", "floor", "config", "compile", "network_policies", "steps", "access"):
+            cells = " | ".join(_exponent(a, b, key) for a, b in zip(sizes, sizes[1:]))
+            lines.append(f"| {key} | {cells} |")
+        lines.append("")
+    lines += [
+        "## Once per run",
+        "",
+        f"- `import meshward`: {_s(once['import'])} (median of 5 fresh interpreters)",
+        f"- simulator on the dev stack: {once['dev_simulate_per_s']:,.0f} decisions/s",
+        f"- with 10 / 1,000 policies in other namespaces: {once['elsewhere_10_per_s']:,.0f} / "
+        f"{once['elsewhere_1000_per_s']:,.0f} decisions/s "
+        f"({_slower(once['elsewhere_10_per_s'], once['elsewhere_1000_per_s'])})",
+        f"- with 10 / 1,000 policies for other workloads of the same namespace: "
+        f"{once['same_ns_10_per_s']:,.0f} / {once['same_ns_1000_per_s']:,.0f} decisions/s "
+        f"({_slower(once['same_ns_10_per_s'], once['same_ns_1000_per_s'])})",
+        f"- dev access matrix: {_s(once['dev_access'])} ({once['dev_access_edges']} edges)",
+        "- `meshward diff`: not measured (the command does not exist yet)",
+        "",
+    ]
+    layers = once.get("validate_layers")
+    lines += ["## `meshward validate` per layer", ""]
+    if layers:
+        lines += ["From `benchmarks/validate_layers.py`:", "", "```", layers, "```", ""]
+    else:
+        lines += ["`benchmarks/validate_layers.py` is not in this checkout yet.", ""]
+    return "\n".join(lines).rstrip() + "\n" + str(once.get("notes", ""))
+
+
+def _slower(fast: float, slow: float) -> str:
+    return f"{(fast / slow - 1) * 100:+.0f} % time per decision"
+
+
+NOTES_FILE = ROOT / "benchmarks" / "NOTES.md"
+"""Hand-written analysis (what dominates where a target is missed), appended to the report."""
+
+
+def main() -> None:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-write", action="store_true", help="print, do not write the file")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure is not None:
+        args.result.write_text(json.dumps(measure_size(args.measure, args.seed)))
+        return
+    if args.once:
+        args.result.write_text(json.dumps(measure_dev()))
+        return
+    sizes = []
+    for size in args.sizes:
+        print(f"measuring {size:,} workloads …", flush=True)
+        sizes.append(_child(["--measure", str(size), "--seed", str(args.seed)]))
+        print(json.dumps(sizes[-1], indent=1), flush=True)
+    print("measuring the dev stack and imports …", flush=True)
+    once = _child(["--once"])
+    once["import"] = measure_import()
+    once["machine"] = machine()
+    once["validate_layers"] = measure_validate_layers()
+    once["notes"] = "\n" + NOTES_FILE.read_text() if NOTES_FILE.is_file() else ""
+    command = "make bench" if args.sizes == list(SIZES) else "python benchmarks/run.py " + (
+        "--sizes " + " ".join(map(str, args.sizes))
+    )
+    text = report(sizes, once, command)
+    print(text)
+    if not args.no_write:
+        args.out.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
