@@ -164,7 +164,9 @@ def _platform_base() -> dict[str, Any]:
         "environment": "dev",
         "location": "westeurope",
         "prefix": "mwbench",
-        "aks": {"apiServer": {"mode": "authorizedRanges", "authorizedIpRanges": ["203.0.113.0/24"]}},
+        "aks": {
+            "apiServer": {"mode": "authorizedRanges", "authorizedIpRanges": ["203.0.113.0/24"]}
+        },
         "appGateway": {"hostname": "api.bench.meshward.example"},
         "jwtIssuers": [
             {

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import itertools
 import json
 import math
 import os
@@ -425,10 +426,10 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
         ]
     if len(sizes) > 1:
         lines += ["## Scaling exponents", "", "k in t ∝ N^k between consecutive sizes.", ""]
-        header = " | ".join(f"{a['size']:,}→{b['size']:,}" for a, b in zip(sizes, sizes[1:]))
+        header = " | ".join(f"{a['size']:,}→{b['size']:,}" for a, b in itertools.pairwise(sizes))
         lines += [f"| measure | {header} |", "|---|" + "---|" * (len(sizes) - 1)]
         for key in ("plan", "floor", "config", "compile", "network_policies", "steps", "access"):
-            cells = " | ".join(_exponent(a, b, key) for a, b in zip(sizes, sizes[1:]))
+            cells = " | ".join(_exponent(a, b, key) for a, b in itertools.pairwise(sizes))
             lines.append(f"| {key} | {cells} |")
         lines.append("")
     lines += [
@@ -491,8 +492,10 @@ def main() -> None:
     once["machine"] = machine()
     once["validate_layers"] = measure_validate_layers()
     once["notes"] = "\n" + NOTES_FILE.read_text() if NOTES_FILE.is_file() else ""
-    command = "make bench" if args.sizes == list(SIZES) else "python benchmarks/run.py " + (
-        "--sizes " + " ".join(map(str, args.sizes))
+    command = (
+        "make bench"
+        if args.sizes == list(SIZES)
+        else "python benchmarks/run.py " + ("--sizes " + " ".join(map(str, args.sizes)))
     )
     text = report(sizes, once, command)
     print(text)
