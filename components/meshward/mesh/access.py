@@ -39,7 +39,7 @@ import ipaddress
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from meshward.config.jwt import JwtIssuer
@@ -48,6 +48,7 @@ from meshward.mesh.intent.models import JwtRequirement, MeshIntent, Workload
 from meshward.mesh.simulation import Decision, Jwt, MeshSettings, Request, Simulator, Source
 from meshward.mesh.simulation import Destination as SimDestination
 from meshward.mesh.simulation.attributes import Attributes
+from meshward.mesh.simulation.authn import authenticate_jwt
 from meshward.mesh.simulation.matching import (
     SPIFFE,
     UntranslatableError,
@@ -585,31 +586,43 @@ Decide = Callable[[str, str], Decision]
 
 
 def _outcome(
-    dest: Destination, paths: Sequence[str], labels: Mapping[str, str], decide: Decide
+    dest: Destination,
+    paths: Sequence[str],
+    labels: Mapping[str, str],
+    path_key: Mapping[str, Any],
+    method_key: Mapping[str, Any],
+    decide: Decide,
 ) -> _Outcome:
     """Probe one caller on one workload port: every probe path × method (HTTP) or one
-    connection (TCP), in a fixed order, so the first refusal's reason is well defined."""
+    connection (TCP). Paths (methods) with the same key are decided alike, so one of each key
+    is asked; the first refusal is the first in path-then-method order."""
     if not dest.is_http:
         decision = decide("", "")
         if decision.decision == "ALLOW":
             return _Outcome((((), (), ()),), (), "", 1)
         return _Outcome((), (decision.status,), decision.reason, 1)
-    allowed: dict[str, set[str]] = {p: set() for p in paths}
-    statuses: set[int] = set()
-    first_reason = ""
+    path_reps: dict[Any, str] = {}
     for path in paths:
-        for method in METHODS:
-            decision = decide(path, method)
-            if decision.decision == "ALLOW":
-                allowed[path].add(method)
-            else:
-                statuses.add(decision.status)
-                first_reason = first_reason or decision.reason
+        path_reps.setdefault(path_key[path], path)
+    method_reps: dict[Any, str] = {}
+    for method in METHODS:
+        method_reps.setdefault(method_key[method], method)
+    table = {
+        (pk, mk): decide(path, method)
+        for pk, path in path_reps.items()
+        for mk, method in method_reps.items()
+    }
     probes = len(paths) * len(METHODS)
-    if any(allowed.values()):
-        frozen = {p: frozenset(m) for p, m in allowed.items()}
-        return _Outcome(tuple(_summarise(frozen, labels)), (), "", probes)
-    return _Outcome((), tuple(sorted(statuses)), first_reason, probes)
+    refused = [d for d in table.values() if d.decision != "ALLOW"]
+    if len(refused) == len(table):
+        first = table[(path_key[paths[0]], method_key[METHODS[0]])]
+        return _Outcome((), tuple(sorted({d.status for d in refused})), first.reason, probes)
+    allowed_in = {
+        pk: frozenset(m for m in METHODS if table[(pk, method_key[m])].decision == "ALLOW")
+        for pk in path_reps
+    }
+    allowed = {p: allowed_in[path_key[p]] for p in paths}
+    return _Outcome(tuple(_summarise(allowed, labels)), (), "", probes)
 
 
 def _request(w: Workload, dest: Destination, caller: Caller, path: str, method: str) -> Request:
@@ -700,8 +713,30 @@ def _signature(checks: Sequence[tuple[Check, str]], attrs: Attributes) -> tuple[
     return tuple(check.probe(attrs) for check, _ in checks if check.probe is not None)
 
 
+def _token_key(
+    caller: Caller, w: Workload, authentications: Sequence[Any], checks: Sequence[tuple[Check, str]]
+) -> Any:
+    """What of a caller's token the workload can see: nothing without RequestAuthentication
+    (the token is ignored), else the validation outcome and every policy field on the
+    validated token."""
+    if caller.token is None or not authentications:
+        return None
+    request = Request(
+        destination=SimDestination(namespace=w.namespace, labels=w.selector, port=1),
+        protocol="HTTP",
+        method="GET",
+        path="/",
+        jwt=caller.token,
+    )
+    result = authenticate_jwt(request, authentications, [])
+    attrs = Attributes(tcp=False, destination_port=0, token=result.token)
+    return (result.status, result.policy, result.reason, _signature(checks, attrs))
+
+
 def _classes(
-    index: _CallerIndex, checks: Sequence[tuple[Check, str]]
+    index: _CallerIndex,
+    checks: Sequence[tuple[Check, str]],
+    token_key: Callable[[Caller], Any],
 ) -> list[tuple[int, list[int]]]:
     """The callers grouped so that every member of a group gets the decisions of its first
     member (the representative) on this workload, as (representative, members) pairs.
@@ -728,8 +763,7 @@ def _classes(
             source_ip=None if caller.ip is None else ipaddress.ip_address(caller.ip),
             remote_ip=None if caller.ip is None else ipaddress.ip_address(caller.ip),
         )
-        token = None if caller.token is None else caller.token.model_dump_json()
-        key = (caller.principal is None, token, _signature(checks, attrs))
+        key = (caller.principal is None, token_key(caller), _signature(checks, attrs))
         groups.setdefault(key, []).append(i)
     rest = [i for i in range(len(index.callers)) if i not in named]
     out = [(members[0], members) for members in groups.values()]
@@ -864,7 +898,9 @@ def _probe_workloads(
             path_key: dict[str, Any] = {p: p for p in paths}
             method_key: dict[str, Any] = {m: m for m in METHODS}
         else:
-            classes = _classes(index, checks)
+            authentications = simulator.request_authentications(w.namespace, w.selector)
+            token_key = partial(_token_key, w=w, authentications=authentications, checks=checks)
+            classes = _classes(index, checks, token_key)
             path_key = _value_classes(
                 paths, checks, lambda p: _attrs(path=normalize_path(p, settings.path_normalization))
             )
@@ -877,7 +913,8 @@ def _probe_workloads(
                 decide = _decider(
                     simulator, w, dest, callers[representative], path_key, method_key, results
                 )
-                outcomes.append((_outcome(dest, paths, labels, decide), members))
+                outcome = _outcome(dest, paths, labels, path_key, method_key, decide)
+                outcomes.append((outcome, members))
             _record(results, dest, callers, outcomes)
     return results
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from meshward.mesh.simulation.attributes import Attributes
-from meshward.mesh.simulation.authn import authenticate_jwt, resolve_mtls
+from meshward.mesh.simulation.authn import MtlsMode, authenticate_jwt, resolve_mtls
 from meshward.mesh.simulation.matching import SPIFFE, normalize_path
 from meshward.mesh.simulation.request import Request
 from meshward.mesh.simulation.rules import CompiledPolicy, compile_policy
@@ -18,6 +18,20 @@ from meshward.mesh.simulation.settings import MeshSettings
 from meshward.mesh.simulation.trace import TraceEntry
 
 _ACTIONS = frozenset({"ALLOW", "DENY", "AUDIT", "CUSTOM"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """The security objects one workload's sidecar picks up, and the trace of the others."""
+
+    peer_authentications: tuple[ObjectRef, ...]
+    policies: Mapping[str, tuple[CompiledPolicy, ...]]
+    """Selected AuthorizationPolicies by action, in input order."""
+    authz_trace: tuple[TraceEntry, ...]
+    """AuthorizationPolicies not selected or ignored."""
+    request_authentications: tuple[ObjectRef, ...]
+    jwt_trace: tuple[TraceEntry, ...]
+    """RequestAuthentications not selected."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +84,8 @@ class Simulator:
             lambda: defaultdict(list)
         )
         self._compiled: dict[int, CompiledPolicy] = {}
+        self._scopes: dict[tuple[str, tuple[tuple[str, str], ...]], _Scope] = {}
+        self._modes: dict[tuple[str, tuple[tuple[str, str], ...], int], MtlsMode] = {}
         for index, obj in enumerate(objects):
             ref = describe(obj, index)
             if ref is None:
@@ -85,9 +101,67 @@ class Simulator:
         refs = [ref for ns in spaces for ref in self._by_namespace.get(ns, {}).get(kind, [])]
         return sorted(refs, key=lambda ref: ref.index)
 
+    def _scope(self, namespace: str, labels: Mapping[str, str]) -> _Scope:
+        """What the sidecar of a workload picks up, worked out once per namespace and label
+        set: policies elsewhere, or selecting other workloads, cost nothing per request."""
+        key = (namespace, tuple(sorted(labels.items())))
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = self._scopes[key] = self._new_scope(namespace, labels)
+        return scope
+
+    def _new_scope(self, namespace: str, labels: Mapping[str, str]) -> _Scope:
+        authz_trace: list[TraceEntry] = []
+        policies: dict[str, list[CompiledPolicy]] = defaultdict(list)
+        for ref in self._candidates("AuthorizationPolicy", namespace):
+            policy = self._compiled[ref.index]
+            why_not = selection(ref, labels)
+            if why_not is not None:
+                authz_trace.append(
+                    TraceEntry(_step(policy.action), ref.key, "not-selected", why_not)
+                )
+            elif policy.action not in _ACTIONS:
+                detail = f"unknown action {policy.action!r}: ignored"
+                authz_trace.append(TraceEntry("ALLOW", ref.key, "ignored", detail))
+            else:
+                policies[policy.action].append(policy)
+        jwt_trace: list[TraceEntry] = []
+        applicable: list[ObjectRef] = []
+        for ref in self._candidates("RequestAuthentication", namespace):
+            why_not = selection(ref, labels)
+            if why_not is None:
+                applicable.append(ref)
+            else:
+                jwt_trace.append(
+                    TraceEntry("RequestAuthentication", ref.key, "not-selected", why_not)
+                )
+        return _Scope(
+            peer_authentications=tuple(self._candidates("PeerAuthentication", namespace)),
+            policies={action: tuple(found) for action, found in policies.items()},
+            authz_trace=tuple(authz_trace),
+            request_authentications=tuple(applicable),
+            jwt_trace=tuple(jwt_trace),
+        )
+
+    def _mtls(self, namespace: str, labels: Mapping[str, str], port: int) -> MtlsMode:
+        key = (namespace, tuple(sorted(labels.items())), port)
+        mode = self._modes.get(key)
+        if mode is None:
+            scope = self._scope(namespace, labels)
+            mode = self._modes[key] = resolve_mtls(
+                scope.peer_authentications, namespace, labels, port, self.settings
+            )
+        return mode
+
+    def request_authentications(
+        self, namespace: str, labels: Mapping[str, str]
+    ) -> tuple[ObjectRef, ...]:
+        """The RequestAuthentications the sidecar of a workload with `labels` applies."""
+        return self._scope(namespace, labels).request_authentications
+
     def selected_policies(self, namespace: str, labels: Mapping[str, str]) -> list[CompiledPolicy]:
         """The AuthorizationPolicies (every action) the sidecar of a workload with `labels` in
-        `namespace` picks up, in evaluation order."""
+        `namespace` picks up, in input order."""
         return [
             self._compiled[ref.index]
             for ref in self._candidates("AuthorizationPolicy", namespace)
@@ -100,14 +174,10 @@ class Simulator:
         dest = request.destination
         trace: list[TraceEntry] = []
 
+        scope = self._scope(dest.namespace, dest.labels)
+
         # 1. mTLS: which PeerAuthentication mode applies to this workload port.
-        mtls = resolve_mtls(
-            self._candidates("PeerAuthentication", dest.namespace),
-            dest.namespace,
-            dest.labels,
-            dest.port,
-            s,
-        )
+        mtls = self._mtls(dest.namespace, dest.labels, dest.port)
         trace.extend(mtls.trace)
         principal = request.source.principal
         if principal is not None and principal.startswith(SPIFFE):
@@ -137,35 +207,18 @@ class Simulator:
             headers={k.lower(): v for k, v in (request.headers or {}).items()},
         )
 
-        policies: dict[str, list[CompiledPolicy]] = defaultdict(list)
-        for ref in self._candidates("AuthorizationPolicy", dest.namespace):
-            policy = self._compiled[ref.index]
-            why_not = selection(ref, dest.labels)
-            if why_not is not None:
-                trace.append(TraceEntry(_step(policy.action), ref.key, "not-selected", why_not))
-            elif policy.action not in _ACTIONS:
-                detail = f"unknown action {policy.action!r}: ignored"
-                trace.append(TraceEntry("ALLOW", ref.key, "ignored", detail))
-            else:
-                policies[policy.action].append(policy)
+        policies = scope.policies
+        trace.extend(scope.authz_trace)
 
         # 2. CUSTOM runs before JWT validation, so it never sees request.auth.* attributes.
-        denied = self._custom(policies["CUSTOM"], attrs, request, trace)
+        denied = self._custom(policies.get("CUSTOM", ()), attrs, request, trace)
         if denied is not None:
             return denied
 
         # 3. JWT: invalid tokens are answered by the proxy before any DENY/ALLOW policy.
         if not tcp:
-            applicable: list[ObjectRef] = []
-            for ref in self._candidates("RequestAuthentication", dest.namespace):
-                why_not = selection(ref, dest.labels)
-                if why_not is None:
-                    applicable.append(ref)
-                else:
-                    trace.append(
-                        TraceEntry("RequestAuthentication", ref.key, "not-selected", why_not)
-                    )
-            result = authenticate_jwt(request, applicable, trace)
+            trace.extend(scope.jwt_trace)
+            result = authenticate_jwt(request, scope.request_authentications, trace)
             if result.status is not None:
                 return _deny(
                     result.status, result.policy, f"token rejected: {result.reason}", trace
@@ -173,11 +226,11 @@ class Simulator:
             attrs = replace(attrs, token=result.token)
 
         # 4. AUDIT never changes the outcome; DENY then ALLOW do.
-        for policy in policies["AUDIT"]:
+        for policy in policies.get("AUDIT", ()):
             matched, why = policy.match(attrs)
             trace.append(TraceEntry("AUDIT", policy.ref.key, _word(matched), why))
         deciding: str | None = None
-        for policy in policies["DENY"]:
+        for policy in policies.get("DENY", ()):
             matched, why = policy.match(attrs)
             if policy.ref.dry_run:
                 trace.append(TraceEntry("DENY", policy.ref.key, "dry-run", f"not enforced; {why}"))
@@ -189,7 +242,7 @@ class Simulator:
             return _deny(403, deciding, f"DENY policy {deciding} matched", trace)
 
         enforced: list[str] = []
-        for policy in policies["ALLOW"]:
+        for policy in policies.get("ALLOW", ()):
             matched, why = policy.match(attrs)
             if policy.ref.dry_run:
                 trace.append(TraceEntry("ALLOW", policy.ref.key, "dry-run", f"not enforced; {why}"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from meshward.mesh.simulation.settings import LOCAL_TRUST_DOMAIN, MeshSettings, PathNormalization
 
@@ -81,6 +82,7 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(out)
 
 
+@lru_cache(maxsize=8192)
 def normalize_path(raw: str, mode: PathNormalization) -> str:
     """The path authorization sees: query and fragment removed, then normalized per `mode`.
 
