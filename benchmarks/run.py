@@ -104,12 +104,13 @@ def floor_program(capture: Any) -> Callable[[], None]:
 # ---- one size ------------------------------------------------------------------------------
 
 
-def measure_size(size: int, seed: int) -> dict[str, Any]:
-    """Every figure for one generated stack (run in a fresh interpreter)."""
+def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
+    """Every figure for one generated stack (run in a fresh interpreter); `plan=False` skips
+    the mock-engine runs (plan and floor) for a time-boxed run."""
     from meshward.cli.main import main as cli_main
     from meshward.config import parse_platform_config
     from meshward.engine.harness import run_function
-    from meshward.engine.plan import kubernetes_objects
+    from meshward.engine.plan import kubernetes_objects, plan_document
     from meshward.engine.planner import plan_config
     from meshward.mesh.access import mesh_settings, plan_access
     from meshward.mesh.compiler import compile_mesh
@@ -120,28 +121,30 @@ def measure_size(size: int, seed: int) -> dict[str, Any]:
 
     out: dict[str, Any] = {"size": size, "seed": seed}
     name = stack_name(size, seed)
-    stack_file = write_stack(ROOT, size, seed)
-    try:
-        with tempfile.TemporaryDirectory() as tmp, recording() as phases:
-            argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
-            with contextlib.redirect_stdout(io.StringIO()):
-                seconds, code = _clock(lambda: cli_main(argv))
-            out["plan_exit"] = code
-            out["plan"] = seconds
-            out["phases"] = dict(phases)
-            files = sum(len(fs) for _, _, fs in os.walk(f"{tmp}/out"))
-        out["plan_files"] = files
-        out["plan_peak_mib"] = _peak_mib()
-    finally:
-        stack_file.unlink()
-
     raw = stack_document(size, seed)["config"]
     config = dict(raw)
-    planned = plan_config(ROOT / "__main__.py", PROJECT, name, config)
-    out["resources"] = len(planned.capture.registrations)
-    out["floor"], _ = _clock(
-        lambda: run_function(floor_program(planned.capture), PROJECT, name, config)
-    )
+    objects: list[dict[str, Any]] | None = None
+    if plan:
+        stack_file = write_stack(ROOT, size, seed)
+        try:
+            with tempfile.TemporaryDirectory() as tmp, recording() as phases:
+                argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
+                with contextlib.redirect_stdout(io.StringIO()):
+                    seconds, code = _clock(lambda: cli_main(argv))
+                out["plan_exit"] = code
+                out["plan"] = seconds
+                out["phases"] = dict(phases)
+                files = sum(len(fs) for _, _, fs in os.walk(f"{tmp}/out"))
+            out["plan_files"] = files
+            out["plan_peak_mib"] = _peak_mib()
+        finally:
+            stack_file.unlink()
+        planned = plan_config(ROOT / "__main__.py", PROJECT, name, config)
+        out["resources"] = len(planned.capture.registrations)
+        out["floor"], _ = _clock(
+            lambda: run_function(floor_program(planned.capture), PROJECT, name, config)
+        )
+        objects = kubernetes_objects(plan_document(planned.capture))
 
     platform_raw = raw[f"{PROJECT}:platform"]
     repeat = 3 if size <= 1000 else 1
@@ -161,14 +164,14 @@ def measure_size(size: int, seed: int) -> dict[str, Any]:
         lambda: compile_network_policies(mesh, ingress_namespace=mesh.ingress_namespace), repeat
     )
     out["istio_objects"], out["network_policy_objects"] = len(istio_objects), len(policies)
+    if objects is None:
+        objects = [*istio_objects, *policies]
 
-    from meshward.engine.plan import plan_document
-
-    objects = kubernetes_objects(plan_document(planned.capture))
     out["access"], matrix = _clock(lambda: plan_access(objects, cfg))
     out["access_edges"] = len(matrix.edges)
     out["access_destinations"] = len(matrix.destinations)
     out["access_callers"] = len(matrix.callers)
+    out["access_simulated"] = matrix.simulated
 
     security = [o for o in objects if str(o.get("apiVersion", "")).startswith("security.istio")]
     out["validate_objects"] = len(security)
@@ -361,20 +364,34 @@ def _exponent(a: dict[str, Any], b: dict[str, Any], key: str) -> str:
     return f"{math.log(tb / ta) / math.log(b['size'] / a['size']):.2f}"
 
 
-ROWS: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
-    ("plan", "`meshward plan` end to end (CLI entry point, in process)", lambda r: _s(r["plan"])),
-    ("floor", "engine floor (same registrations, no meshward logic)", lambda r: _s(r["floor"])),
-    ("ratio", "plan ÷ floor", lambda r: f"{r['plan'] / r['floor']:.2f}×"),
-    ("config", "config validation", lambda r: _s(r["config"])),
-    ("compile", "compile (Istio objects, incl. admission self-check)", lambda r: _s(r["compile"])),
-    ("network_policies", "NetworkPolicies", lambda r: _s(r["network_policies"])),
-    ("steps", "validation + compile + NetworkPolicies", lambda r: _s(_steps(r))),
-    ("access", "access matrix", lambda r: _s(r["access"])),
-    ("validate", "layer-1 validation of the security objects", lambda r: _s(r["validate"])),
-    ("simulate_per_s", "simulator", lambda r: f"{r['simulate_per_s']:,.0f} decisions/s"),
-    ("plan_peak_mib", "peak memory after the plan", lambda r: f"{r['plan_peak_mib']:,.0f} MiB"),
-    ("peak_mib", "peak memory, whole size run", lambda r: f"{r['peak_mib']:,.0f} MiB"),
+def _cell(r: dict[str, Any], key: str) -> str:
+    value = r.get(key)
+    if value is None:
+        return "not measured in this run"
+    if key == "ratio":
+        return f"{value:.2f}×"
+    if key == "simulate_per_s":
+        return f"{value:,.0f} decisions/s"
+    if key.endswith("_mib"):
+        return f"{value:,.0f} MiB"
+    return _s(value)
+
+
+ROWS: list[tuple[str, str]] = [
+    ("plan", "`meshward plan` end to end (CLI entry point, in process)"),
+    ("floor", "engine floor (same registrations, no meshward logic)"),
+    ("ratio", "plan ÷ floor"),
+    ("config", "config validation"),
+    ("compile", "compile (Istio objects, incl. admission self-check)"),
+    ("network_policies", "NetworkPolicies"),
+    ("steps", "validation + compile + NetworkPolicies"),
+    ("access", "access matrix"),
+    ("validate", "layer-1 validation of the security objects"),
+    ("simulate_per_s", "simulator (random workload-to-workload requests)"),
+    ("plan_peak_mib", "peak memory after the plan"),
+    ("peak_mib", "peak memory, whole size run"),
 ]
+TOP_PHASES = ("config", "program", "plan-document", "access-matrix", "files", "write")
 
 
 def _steps(r: dict[str, Any]) -> float:
@@ -385,7 +402,8 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
     """BENCHMARKS.md."""
     for r in sizes:
         r["steps"] = _steps(r)
-        r["ratio"] = r["plan"] / r["floor"]
+        if r.get("plan") and r.get("floor"):
+            r["ratio"] = r["plan"] / r["floor"]
     lines = [
         "# Benchmarks",
         "",
@@ -401,29 +419,34 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
     ]
     for r in sizes:
         n = r["size"]
+        plan = r.get("plan")
         lines += [
             f"## {n:,} workloads",
             "",
-            f"{r['resources']:,} registered resources, {r['istio_objects']:,} Istio objects, "
-            f"{r['network_policy_objects']:,} NetworkPolicies, {r['plan_files']:,} files; access "
-            f"matrix {r['access_callers']:,} callers × {r['access_destinations']:,} workload "
-            f"ports → {r['access_edges']:,} edges.",
+            (f"{r['resources']:,} registered resources, " if "resources" in r else "")
+            + f"{r['istio_objects']:,} Istio objects, "
+            f"{r['network_policy_objects']:,} NetworkPolicies; access matrix "
+            f"{r['access_callers']:,} callers × {r['access_destinations']:,} workload ports → "
+            f"{r['access_edges']:,} edges ({r.get('access_simulated', 0):,} requests simulated).",
             "",
             "| measure | time |",
             "|---|---|",
-            *[f"| {label} | {fmt(r)} |" for _, label, fmt in ROWS],
-            "",
-            "Plan phases (nested: `program` contains `mesh-checks`, `compile`, "
-            "`network-policies`):",
-            "",
-            "| phase | time | share of plan |",
-            "|---|---|---|",
-            *[
-                f"| {name} | {_s(t)} | {t / r['plan'] * 100:.0f} % |"
-                for name, t in r["phases"].items()
-            ],
+            *[f"| {label} | {_cell(r, key)} |" for key, label in ROWS],
             "",
         ]
+        if plan:
+            phases = dict(r["phases"])
+            phases["other (imports, summary printing)"] = plan - sum(
+                phases.get(p, 0.0) for p in TOP_PHASES
+            )
+            lines += [
+                "Plan phases (`program` contains `mesh-checks`, `compile`, `network-policies`):",
+                "",
+                "| phase | time | share of plan |",
+                "|---|---|---|",
+                *[f"| {k} | {_s(t)} | {t / plan * 100:.0f} % |" for k, t in phases.items()],
+                "",
+            ]
     if len(sizes) > 1:
         lines += ["## Scaling exponents", "", "k in t ∝ N^k between consecutive sizes.", ""]
         header = " | ".join(f"{a['size']:,}→{b['size']:,}" for a, b in itertools.pairwise(sizes))
@@ -464,6 +487,24 @@ NOTES_FILE = ROOT / "benchmarks" / "NOTES.md"
 """Hand-written analysis (what dominates where a target is missed), appended to the report."""
 
 
+def _earlier_results(log: Path) -> dict[int, dict[str, Any]]:
+    """The per-size JSON blocks an earlier run printed, by size."""
+    found: dict[int, dict[str, Any]] = {}
+    decoder = json.JSONDecoder()
+    text = log.read_text(encoding="utf-8")
+    at = text.find("{")
+    while at != -1:
+        try:
+            value, end = decoder.raw_decode(text, at)
+        except ValueError:
+            at = text.find("{", at + 1)
+            continue
+        if isinstance(value, dict) and "size" in value and "access" in value:
+            found[int(value["size"])] = value
+        at = text.find("{", end)
+    return found
+
+
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -471,20 +512,37 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-write", action="store_true", help="print, do not write the file")
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--no-plan-sizes",
+        type=int,
+        nargs="*",
+        default=[],
+        help="sizes measured without the mock-engine runs (plan, floor), for a time-boxed run",
+    )
+    parser.add_argument(
+        "--reuse", type=Path, help="take size results from the output of an earlier run"
+    )
+    parser.add_argument("--no-plan", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--once", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure is not None:
-        args.result.write_text(json.dumps(measure_size(args.measure, args.seed)))
+        result = measure_size(args.measure, args.seed, plan=not args.no_plan)
+        args.result.write_text(json.dumps(result))
         return
     if args.once:
         args.result.write_text(json.dumps(measure_dev()))
         return
+    earlier = _earlier_results(args.reuse) if args.reuse else {}
     sizes = []
     for size in args.sizes:
+        if size in earlier:
+            sizes.append(earlier[size])
+            continue
         print(f"measuring {size:,} workloads …", flush=True)
-        sizes.append(_child(["--measure", str(size), "--seed", str(args.seed)]))
+        child = ["--measure", str(size), "--seed", str(args.seed)]
+        sizes.append(_child(child + (["--no-plan"] if size in args.no_plan_sizes else [])))
         print(json.dumps(sizes[-1], indent=1), flush=True)
     print("measuring the dev stack and imports …", flush=True)
     once = _child(["--once"])
@@ -492,11 +550,13 @@ def main() -> None:
     once["machine"] = machine()
     once["validate_layers"] = measure_validate_layers()
     once["notes"] = "\n" + NOTES_FILE.read_text() if NOTES_FILE.is_file() else ""
-    command = (
-        "make bench"
-        if args.sizes == list(SIZES)
-        else "python benchmarks/run.py " + ("--sizes " + " ".join(map(str, args.sizes)))
-    )
+    command = "make bench"
+    if args.sizes != list(SIZES) or args.no_plan_sizes or args.reuse:
+        command = "python benchmarks/run.py --sizes " + " ".join(map(str, args.sizes))
+        if args.no_plan_sizes:
+            command += " --no-plan-sizes " + " ".join(map(str, args.no_plan_sizes))
+        if args.reuse:
+            command += " --reuse <log of an earlier run>"
     text = report(sizes, once, command)
     print(text)
     if not args.no_write:
