@@ -53,15 +53,13 @@ from meshward.mesh.simulation.matching import (
     SPIFFE,
     UntranslatableError,
     alias_principals,
-    namespace_form,
     normalize_path,
     path_form,
     principal_form,
-    service_account_form,
-    trust_domain_form,
 )
 from meshward.mesh.simulation.request import DEFAULT_TOKEN_HEADER, DEFAULT_TOKEN_PREFIX
 from meshward.mesh.simulation.rules import Check
+from meshward.mesh.simulation.rules import probe_for as peer_probe
 from meshward.mesh.simulation.settings import PATH_NORMALIZATIONS
 
 if TYPE_CHECKING:
@@ -688,17 +686,18 @@ class _CallerIndex:
                         found.update(self.by_principal[p])
                 else:
                     found.update(self._scan(principal_form(form)))
-        else:
-            predicate: Callable[[str], bool]
-            if kind == "namespace":
-                predicate = namespace_form(value)
-            elif kind == "serviceAccount":
-                predicate = service_account_form(value, namespace)
-            elif kind == "trustDomain":
-                predicate = trust_domain_form(value)
-            else:
+        elif kind in _PEER_KINDS:
+            # Every other peer field is scanned with the simulator's own probe for it, so the
+            # candidates follow its semantics (wildcards, trust-domain aliases) exactly.
+            try:
+                probe = peer_probe(kind, [value], namespace, self.settings)
+            except UntranslatableError:
                 return frozenset()
-            found.update(self._scan(predicate))
+            found.update(
+                self._scan(lambda peer: probe(Attributes(tcp=False, destination_port=0, peer=peer)))
+            )
+        else:
+            return frozenset()
         matched = frozenset(found)
         return None if matched == self.peers else matched
 

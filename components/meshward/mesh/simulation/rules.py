@@ -185,6 +185,12 @@ def _probe(kind: str, arg: Any, values: list[str], namespace: str, settings: Mes
     return lambda attrs: False
 
 
+def probe_for(kind: str, values: list[str], namespace: str, settings: MeshSettings) -> Probe:
+    """The probe the simulator uses for a source field of `kind` (`principal`, `namespace`,
+    `serviceAccount`, `trustDomain`, …) with `values`, in a policy of `namespace`."""
+    return _probe(kind, None, values, namespace, settings)
+
+
 # --- checks and rules ----------------------------------------------------------------------
 
 
