@@ -265,3 +265,21 @@ def test_every_planned_azure_resource_is_exported_with_its_sdk_api_version(
     assert ph.SECRET_PLACEHOLDER not in text
     rendered_names = {(r["type"], r["name"]) for r in exported.template["resources"]}
     assert len(rendered_names) == len(azure), "two resources would collide in ARM"
+
+
+def test_the_template_does_not_depend_on_the_order_inputs_arrive_in(
+    prod_plan: dict[str, Any],
+) -> None:
+    def reverse(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: reverse(value[k]) for k in reversed(list(value))}
+        if isinstance(value, list):
+            return [reverse(v) for v in value]
+        return value
+
+    shuffled = {
+        **prod_plan,
+        "resources": [{**r, "inputs": reverse(r["inputs"])} for r in prod_plan["resources"]],
+    }
+    first = json.dumps(arm_template(prod_plan).template, indent=2)
+    assert json.dumps(arm_template(shuffled).template, indent=2) == first

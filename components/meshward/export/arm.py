@@ -360,10 +360,20 @@ def _format_literal(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
 def _ordered(resource: dict[str, Any]) -> dict[str, Any]:
+    """ARM's conventional key order on the resource, sorted keys below it, so the template is
+    byte-identical however the engine ordered the inputs."""
     return {
-        **{k: resource[k] for k in _FIRST_KEYS if k in resource},
-        **{k: resource[k] for k in sorted(resource) if k not in _FIRST_KEYS},
+        **{k: _sorted(resource[k]) for k in _FIRST_KEYS if k in resource},
+        **{k: _sorted(resource[k]) for k in sorted(resource) if k not in _FIRST_KEYS},
     }
 
 
@@ -490,7 +500,7 @@ def arm_template(plan: dict[str, Any], catalog: Catalog | None = None) -> ArmExp
         "resourceGroup": {
             "name": group_name,
             "location": group["inputs"].get("location"),
-            "tags": group["inputs"].get("tags") or {},
+            "tags": _sorted(group["inputs"].get("tags") or {}),
             "note": "the deployment target (az deployment group create -g "
             f"{group_name}); a resource-group deployment cannot create its own group",
         },

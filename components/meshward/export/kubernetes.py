@@ -121,6 +121,8 @@ def objects_yaml(export: KubernetesExport, stack: str) -> str:
     parts = [
         f"# meshward export --stack {stack} --format k8s: every Kubernetes object of the plan.\n"
         f"# Helm releases are not objects: their values files are written beside this file.\n"
+        f"# Values Azure assigns at deploy time are the plan's placeholders (00000000-... GUIDs,\n"
+        f"# *.example.invalid hosts); `pulumi up` fills in the real ones.\n"
     ]
     for index, obj in enumerate(export.objects):
         header = "---\n"
