@@ -186,6 +186,51 @@ RESOURCE_TYPES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
         ("serviceName", "apiId", "diagnosticId"),
         None,
     ),
+    "azure-native:apimanagement:Product": (
+        "Microsoft.ApiManagement/service/products",
+        ("serviceName", "productId"),
+        None,
+    ),
+    "azure-native:apimanagement:ProductApi": (
+        "Microsoft.ApiManagement/service/products/apis",
+        ("serviceName", "productId", "apiId"),
+        None,
+    ),
+    "azure-native:apimanagement:ProductPolicy": (
+        "Microsoft.ApiManagement/service/products/policies",
+        ("serviceName", "productId", "policyId"),
+        None,
+    ),
+    "azure-native:apimanagement:Subscription": (
+        "Microsoft.ApiManagement/service/subscriptions",
+        ("serviceName", "sid"),
+        None,
+    ),
+    "azure-native:network:RouteTable": (
+        "Microsoft.Network/routeTables",
+        ("routeTableName",),
+        None,
+    ),
+    "azure-native:network:NatGateway": (
+        "Microsoft.Network/natGateways",
+        ("natGatewayName",),
+        None,
+    ),
+    "azure-native:network:ApplicationSecurityGroup": (
+        "Microsoft.Network/applicationSecurityGroups",
+        ("applicationSecurityGroupName",),
+        None,
+    ),
+    "azure-native:network:PublicIPPrefix": (
+        "Microsoft.Network/publicIPPrefixes",
+        ("publicIpPrefixName",),
+        None,
+    ),
+    "azure-native:containerservice:TrustedAccessRoleBinding": (
+        "Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings",
+        ("resourceName", "trustedAccessRoleBindingName"),
+        None,
+    ),
     "azure-native:monitor:DiagnosticSetting": (
         "Microsoft.Insights/diagnosticSettings",
         ("name",),
