@@ -3,6 +3,7 @@ documented waivers and pending fixes, and a weakened prod setting is caught."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ from typing import Any
 import pytest
 
 from meshward.config import parse_platform_config, weakened_settings
+from meshward.engine.plan import kubernetes_objects, manifest_path
 from meshward.export.arm import arm_template
 from meshward.export.scan import Waiver, classify, load_waivers, render, run_checkov
+from meshward.guardrails.stack import check_plan
 from tests.support import ROOT, render_platform, stack_platform
 
 CHECKOV = ROOT / ".venv-scan" / "bin" / "checkov"
@@ -105,3 +108,22 @@ def test_opening_prod_key_vault_to_the_internet_is_flagged(tmp_path: Path) -> No
     # meshward's own report of weakened settings names it too.
     weak = weakened_settings(parse_platform_config(platform))
     assert "platform.keyVault.publicNetworkAccess" in {w.path for w in weak}
+
+
+@needs_checkov
+def test_turning_on_prod_aks_local_accounts_is_flagged_by_checkov_and_the_guardrails(
+    prod_plan: dict[str, Any], tmp_path: Path
+) -> None:
+    # The config offers no switch for it, so the planned input itself is flipped.
+    plan = copy.deepcopy(prod_plan)
+    cluster = next(r for r in plan["resources"] if r["type"].endswith(":ManagedCluster"))
+    cluster["inputs"]["disableLocalAccounts"] = False
+    scan = _scan(plan, tmp_path, "prod")
+    flagged = {f.check_id for f in scan.unwaived if "managedClusters." in f.resource}
+    assert "CKV_AZURE_141" in flagged
+    cfg = parse_platform_config(stack_platform("prod"))
+    objects = kubernetes_objects(plan)
+    report = check_plan(plan, [(o, manifest_path(o)) for o in objects], cfg)
+    assert "MW206" in {f.rule for f in report.blocking(cfg.guardrails.to_enforcement())}
+    unflipped = check_plan(prod_plan, [(o, manifest_path(o)) for o in objects], cfg)
+    assert "MW206" not in {f.rule for f in unflipped.findings}
