@@ -66,10 +66,27 @@ class PlatformConfig(ConfigModel):
 
     @property
     def workload_namespaces(self) -> list[str]:
-        """Namespaces that receive synced secrets and run meshed workloads (not system ones)."""
-        system = {"kube-system", self.external_secrets.namespace, self.mesh.root_namespace}
+        """Namespaces that receive synced secrets, run meshed workloads or hold the mesh's
+        ServiceEntries and access-log overrides (not system ones)."""
+        system = {
+            "kube-system",
+            self.external_secrets.namespace,
+            self.mesh.root_namespace,
+            self.mesh.ingress_namespace,
+            self.mesh.egress.gateway.namespace,
+        }
         secrets = {s.namespace for s in self.external_secrets.secrets}
-        return sorted((secrets | set(self.mesh.namespace_names)) - system)
+        traffic = {s.namespace for s in self.mesh.egress.external_services}
+        traffic |= set(self.mesh.telemetry.namespaces)
+        return sorted((secrets | traffic | set(self.mesh.namespace_names)) - system)
+
+    @property
+    def secret_config_keys(self) -> list[str]:
+        """Stack config keys the program reads with `require_secret`: seed secrets and the
+        action group's webhook URIs."""
+        return [s.config_key for s in self.key_vault.seed_secrets] + [
+            w.uri_config_key for w in self.monitoring.action_group.webhooks
+        ]
 
     @property
     def watched_vault_objects(self) -> list[str]:
