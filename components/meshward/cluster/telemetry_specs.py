@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from meshward.cluster.admission import require_admissible
 from meshward.cluster.istio_values import ingress_selector
 from meshward.config.mesh import MeshInstallConfig
 from meshward.config.telemetry import AccessLogMode
@@ -56,7 +57,8 @@ def _telemetry(name: str, namespace: str, spec: dict[str, Any]) -> dict[str, Any
 
 def telemetry_objects(mesh: MeshInstallConfig) -> list[dict[str, Any]]:
     """Mesh-wide object in the root namespace, one per namespace override, and the ingress
-    gateway's (when the mesh-wide mode is `securityEvents`), in a stable order."""
+    gateway's (when the mesh-wide mode is `securityEvents`), in a stable order; each checked
+    against Istio's Telemetry CRD (vendored in `meshward/mesh/istio/crds/`)."""
     cfg = mesh.telemetry
     out = [
         _telemetry(
@@ -79,4 +81,5 @@ def telemetry_objects(mesh: MeshInstallConfig) -> list[dict[str, Any]]:
                 },
             )
         )
+    require_admissible(out, "telemetry_specs")
     return out
