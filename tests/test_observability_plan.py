@@ -55,14 +55,15 @@ def test_workspace_and_a_diagnostic_setting_per_service(
     assert workspace["inputs"]["retentionInDays"] == expected_days
 
 
-def test_prod_onboards_sentinel_on_the_platform_workspace(prod_plan: dict[str, Any]) -> None:
-    sentinel = one(prod_plan, "azure-native:securityinsights:SentinelOnboardingState")
-    workspace = one(prod_plan, "azure-native:operationalinsights:Workspace")
-    assert sentinel["inputs"]["workspaceName"] == workspace["inputs"]["workspaceName"]
-
-
-def test_dev_does_not_onboard_sentinel(dev_plan: dict[str, Any]) -> None:
+def test_sentinel_onboards_the_platform_workspace_when_asked(dev_plan: dict[str, Any]) -> None:
     assert not resources_of(dev_plan, "azure-native:securityinsights:SentinelOnboardingState")
+    platform = stack_platform("dev")
+    platform["monitoring"]["sentinel"] = True
+    doc = render_platform(platform, stack="dev")
+    sentinel = one(doc, "azure-native:securityinsights:SentinelOnboardingState")
+    workspace = one(doc, "azure-native:operationalinsights:Workspace")
+    assert sentinel["inputs"]["workspaceName"] == workspace["inputs"]["workspaceName"]
+    assert sentinel["inputs"]["resourceGroupName"] == "mw-dev-rg"
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -145,8 +146,10 @@ def test_certificate_alerts_reach_the_action_group(
 
 def test_prod_webhook_uri_stays_secret(prod_plan: dict[str, Any]) -> None:
     group = one(prod_plan, "azure-native:monitor:ActionGroup")["inputs"]
-    # The URI carries a token: the whole receiver list is a secret in state and in plans.
-    assert group["webhookReceivers"] == "[secret]"
+    # The URI carries a token: it is a secret in state and in plans.
+    assert group["webhookReceivers"] == [
+        {"name": "pager", "serviceUri": "[secret]", "useCommonAlertSchema": True}
+    ]
 
 
 def test_telemetry_does_not_change_the_access_matrix(dev_plan: dict[str, Any]) -> None:

@@ -28,11 +28,13 @@ more watched objects)."""
 
 
 def subscription_filter(objects: list[str]) -> dict[str, Any]:
-    """Only the expiry events, and only for `objects` (the event subject is the object name)."""
+    """Only the expiry events, and only for `objects` (the event subject is the object name).
+    Keys are the ARM (camelCase) names: the advanced filter is one member of a union, which
+    the SDK passes through without renaming."""
     return {
-        "included_event_types": list(EVENT_TYPES),
-        "advanced_filters": [
-            {"operator_type": "StringIn", "key": "subject", "values": list(objects)}
+        "includedEventTypes": list(EVENT_TYPES),
+        "advancedFilters": [
+            {"operatorType": "StringIn", "key": "subject", "values": list(objects)}
         ],
     }
 
@@ -40,8 +42,8 @@ def subscription_filter(objects: list[str]) -> dict[str, Any]:
 def monitor_alert_destination(severity: str, action_group_id: Any) -> dict[str, Any]:
     """Event Grid's Azure Monitor alert handler: one alert per event, to the action group."""
     return {
-        "endpoint_type": "MonitorAlert",
+        "endpointType": "MonitorAlert",
         "severity": severity,
         "description": "A Key Vault certificate or secret the platform uses expires soon",
-        "action_groups": [action_group_id],
+        "actionGroups": [action_group_id],
     }
