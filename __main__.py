@@ -6,12 +6,16 @@
 import pulumi
 
 from meshward import Platform
-from meshward.stack import load_platform_config, load_seed_secrets
+from meshward.stack import load_alert_webhooks, load_platform_config, load_seed_secrets
 
 config = load_platform_config()
 platform = Platform(
     f"{config.prefix}-{config.environment}",
-    {"config": config, "seed_secrets": load_seed_secrets(config)},
+    {
+        "config": config,
+        "seed_secrets": load_seed_secrets(config),
+        "alert_webhooks": load_alert_webhooks(config),
+    },
 )
 pulumi.export("resourceGroupName", platform.resource_group_name)
 pulumi.export("edgeHostname", platform.edge_hostname)

@@ -342,6 +342,7 @@ class _Builder:
     def __init__(self, schemas: _Schemas) -> None:
         self.schemas = schemas
         self.shapes: dict[str, dict[str, Any]] = {}
+        self._unions: dict[tuple[str, str], str] = {}
 
     def shape_of(self, file: str, pointer: str) -> str | None:
         shape_id = f"{file}#{pointer}"
@@ -391,13 +392,35 @@ class _Builder:
                 return inline_id
         return None
 
+    def _merged(self, first: str, second: str) -> str:
+        """A shape with the keys of both (the first wins where both name a key)."""
+        if first == second:
+            return first
+        union_id = self._unions.get((first, second))
+        if union_id is not None:
+            return union_id
+        # Named like an inline shape of the first one's file (`<version>/<n>` once renumbered).
+        shape_id = f"{first.split('#', 1)[0]}#/union/{len(self.shapes)}"
+        self._unions[(first, second)] = shape_id
+        if shape_id not in self.shapes:
+            a, b = self.shapes.get(first) or {}, self.shapes.get(second) or {}
+            keys = {**(b.get("keys") or {}), **(a.get("keys") or {})}
+            shape: dict[str, Any] = {"keys": dict(sorted(keys.items()))} if keys else {}
+            if a.get("map") or b.get("map"):
+                shape["map"] = a.get("map") or b.get("map")
+            self.shapes[shape_id] = shape
+        return shape_id
+
     def _object_shape(self, file: str, schema: dict[str, Any]) -> dict[str, Any] | None:
         keys: dict[str, str | None] = {}
         map_of: str | None = None
         for part_file, part in self._parts(file, schema):
             for name, prop in (part.get("properties") or {}).items():
                 child = self._child(part_file, prop)
-                keys[name] = keys.get(name) or child
+                known = keys.get(name)
+                # Alternatives of a discriminated union share key names with different
+                # shapes (Event Grid destinations all nest a `properties`): keep every key.
+                keys[name] = self._merged(known, child) if known and child else known or child
             extra = part.get("additionalProperties")
             if isinstance(extra, dict) and not part.get("properties"):
                 map_of = map_of or self._child(part_file, extra)

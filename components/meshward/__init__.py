@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from meshward.azure.identity import ManagedIdentityArgs as ManagedIdentityArgs
     from meshward.azure.keyvault import KeyVault as KeyVault
     from meshward.azure.keyvault import KeyVaultArgs as KeyVaultArgs
+    from meshward.azure.monitoring import SecurityMonitoring as SecurityMonitoring
+    from meshward.azure.monitoring import SecurityMonitoringArgs as SecurityMonitoringArgs
     from meshward.azure.network import ExistingSubnets as ExistingSubnets
     from meshward.azure.network import Network as Network
     from meshward.azure.network import NetworkArgs as NetworkArgs
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     from meshward.cluster.istio import IstioMeshArgs as IstioMeshArgs
     from meshward.cluster.mesh_security import MeshSecurity as MeshSecurity
     from meshward.cluster.mesh_security import MeshSecurityArgs as MeshSecurityArgs
+    from meshward.cluster.mesh_traffic import MeshTraffic as MeshTraffic
+    from meshward.cluster.mesh_traffic import MeshTrafficArgs as MeshTrafficArgs
     from meshward.platform import Platform as Platform
     from meshward.platform import PlatformArgs as PlatformArgs
 
@@ -53,6 +57,7 @@ if TYPE_CHECKING:
     from meshward.config.keyvault import KeyVaultConfig as KeyVaultConfig
     from meshward.config.mesh import MeshConfig as MeshConfig
     from meshward.config.mesh import MeshInstallConfig as MeshInstallConfig
+    from meshward.config.monitoring import MonitoringConfig as MonitoringConfig
     from meshward.config.network import NetworkConfig as NetworkConfig
     from meshward.errors import ConfigError as ConfigError
     from meshward.mesh.intent import MeshIntent as MeshIntent

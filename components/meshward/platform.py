@@ -18,10 +18,12 @@ from meshward.azure.appgw import AppGateway
 from meshward.azure.dns import KEY_VAULT_ZONE, apim_zone
 from meshward.azure.identity import ManagedIdentity
 from meshward.azure.keyvault import KeyVault
+from meshward.azure.monitoring import SecurityMonitoring
 from meshward.azure.network import Network
 from meshward.cluster.external_secrets import ExternalSecrets
 from meshward.cluster.istio import IstioMesh
 from meshward.cluster.mesh_security import MeshSecurity
+from meshward.cluster.mesh_traffic import MeshTraffic
 from meshward.config import PlatformConfig
 from meshward.naming import azure_name, global_name
 
@@ -35,6 +37,9 @@ class PlatformArgs(TypedDict):
     """Values of `keyVault.seedSecrets` by secret name (read with `require_secret`)."""
     resource_group_name: NotRequired[pulumi.Input[str]]
     """An existing resource group to build in, instead of creating `<prefix>-<env>-rg`."""
+    alert_webhooks: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """URIs of `monitoring.actionGroup.webhooks` by receiver name (read with
+    `require_secret`)."""
 
 
 class Platform(pulumi.ComponentResource):
@@ -66,6 +71,10 @@ class Platform(pulumi.ComponentResource):
     """The Istio installation (root namespace, revision, gateway, CRD dependencies)."""
     mesh_security: MeshSecurity
     """The mesh security objects compiled from `platform.mesh`."""
+    mesh_traffic: MeshTraffic
+    """Access-log Telemetry, ServiceEntries and the optional egress gateway."""
+    monitoring: SecurityMonitoring
+    """Diagnostic settings, Sentinel, the action group and certificate expiry alerts."""
 
     def __init__(
         self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
@@ -161,6 +170,11 @@ class Platform(pulumi.ComponentResource):
                 "api_server_subnet_id": network.api_server_subnet_id,
                 "key_vault_id": vault.vault_id,
                 "protect": protect,
+                **(
+                    {"log_analytics_workspace_id": cfg.monitoring.workspace_id}
+                    if cfg.monitoring.workspace_id
+                    else {}
+                ),
             },
             opts=child,
         )
@@ -185,6 +199,19 @@ class Platform(pulumi.ComponentResource):
                 "trust_domain": self.mesh.trust_domain,
                 "ingress_namespace": self.mesh.ingress_namespace,
                 "path_normalization": cfg.mesh.path_normalization,
+                "installation": [*self.mesh.installation, *self.mesh.namespaces.values()],
+            },
+            opts=in_cluster,
+        )
+
+        self.mesh_traffic = MeshTraffic(
+            f"{name}-mesh-traffic",
+            {
+                "config": cfg.mesh,
+                "issuers": cfg.jwt_issuers,
+                "trust_domain": self.mesh.trust_domain,
+                "token_namespaces": [*cfg.mesh.namespace_names, self.mesh.ingress_namespace],
+                "injection_labels": self.mesh.injection_labels,
                 "installation": [*self.mesh.installation, *self.mesh.namespaces.values()],
             },
             opts=in_cluster,
@@ -244,6 +271,29 @@ class Platform(pulumi.ComponentResource):
                 "backend_ip": apim.private_ip,
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[vault]),
+        )
+
+        # --- Security logs, alerts --------------------------------------------------------
+        self.monitoring = SecurityMonitoring(
+            f"{name}-monitoring",
+            {
+                "config": cfg.monitoring,
+                "base_name": base,
+                "resource_group_name": rg,
+                "location": cfg.location,
+                "tags": tags,
+                "workspace_id": aks.workspace_id,
+                "diagnostic_targets": {
+                    "aks": aks.cluster_id,
+                    "appGateway": appgw.gateway_id,
+                    "apim": apim.service_id,
+                    "keyVault": vault.vault_id,
+                },
+                "key_vault_id": vault.vault_id,
+                "watched_objects": cfg.watched_vault_objects,
+                "webhook_uris": dict(args.get("alert_webhooks", {})),
+            },
+            opts=child,
         )
 
         self.resource_group_name = pulumi.Output.from_input(rg)

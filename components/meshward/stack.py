@@ -66,3 +66,13 @@ def load_seed_secrets(cfg: PlatformConfig) -> dict[str, pulumi.Output[str]]:
     """The secret values of `keyVault.seedSecrets`, read with `require_secret` (never plain)."""
     config = pulumi.Config(CONFIG_NAMESPACE)
     return {s.name: config.require_secret(s.config_key) for s in cfg.key_vault.seed_secrets}
+
+
+def load_alert_webhooks(cfg: PlatformConfig) -> dict[str, pulumi.Output[str]]:
+    """The URIs of `monitoring.actionGroup.webhooks` by receiver name, read with
+    `require_secret` (they usually carry a token)."""
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    return {
+        w.name: config.require_secret(w.uri_config_key)
+        for w in cfg.monitoring.action_group.webhooks
+    }

@@ -51,3 +51,58 @@ def test_without_issuers_every_request_is_refused() -> None:
 def test_apim_may_validate_a_subset_of_issuers_by_name() -> None:
     assert select_issuers([ENTRA, OTHER], ["partner"]) == [OTHER]
     assert select_issuers([ENTRA, OTHER], None) == [ENTRA, OTHER]
+
+
+def _limits_in_order(xml: str) -> list[str]:
+    tags = ("rate-limit-by-key", "quota-by-key", "choose")
+    return [el.tag for el in ET.fromstring(xml).find("inbound") or [] if el.tag in tags]
+
+
+def test_client_ip_limits_run_before_token_checks_and_subject_limits_after() -> None:
+    from meshward.config.edge import ApimRateLimit
+
+    limits = [
+        ApimRateLimit(name="per-subject", key="jwtSubject", calls=6),
+        ApimRateLimit(name="ip", key="clientIp", calls=5),
+        ApimRateLimit(name="daily", kind="quota", key="jwtSubject", calls=9, period_seconds=3600),
+    ]
+    xml = jwt_policy_xml([ENTRA], rate_limits=limits)
+    assert _limits_in_order(xml) == [
+        "rate-limit-by-key",
+        "choose",
+        "rate-limit-by-key",
+        "quota-by-key",
+    ]
+    from meshward.azure.apim_policy import policy_rate_limits
+
+    assert policy_rate_limits(xml) == [
+        ("rate-limit-by-key", "5", "60"),
+        ("rate-limit-by-key", "6", "60"),
+        ("quota-by-key", "9", "3600"),
+    ]
+
+
+def test_counter_keys_are_named_and_use_the_subject_or_the_forwarded_client_ip() -> None:
+    from meshward.config.edge import ApimRateLimit
+
+    xml = jwt_policy_xml(
+        [ENTRA],
+        rate_limits=[
+            ApimRateLimit(name="ip", key="clientIp", calls=5),
+            ApimRateLimit(name="sub", key="jwtSubject", calls=5),
+        ],
+    )
+    root = ET.fromstring(xml)
+    ip_key, sub_key = (el.attrib["counter-key"] for el in root.iter("rate-limit-by-key"))
+    assert ip_key.startswith('@("ip:" + ') and "client-ip" in ip_key
+    assert sub_key.startswith('@("sub:" + ') and '"jwt")?.Subject' in sub_key
+    (variable,) = root.iter("set-variable")
+    # Behind Application Gateway only the last X-Forwarded-For hop is the real client.
+    assert "X-Forwarded-For" in variable.attrib["value"]
+    assert "hops[hops.Length - 1]" in variable.attrib["value"]
+
+
+def test_no_limits_means_no_client_ip_variable() -> None:
+    root = ET.fromstring(jwt_policy_xml([ENTRA]))
+    assert list(root.iter("set-variable")) == []
+    assert list(root.iter("rate-limit-by-key")) == []

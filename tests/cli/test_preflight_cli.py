@@ -38,6 +38,7 @@ def fill_in(project: Path) -> None:
         ("00000000-0000-0000-0000-000000000001", REAL_TENANT),
         ("api.dev.meshward.example", "api.dev.contoso.com"),
         ("203.0.113.0/24", "20.50.1.0/24"),
+        ("platform-oncall@example.invalid", "platform-oncall@contoso.com"),
     ):
         text = text.replace(old, new)
     text += (

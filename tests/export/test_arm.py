@@ -263,7 +263,10 @@ def test_every_planned_azure_resource_is_exported_with_its_sdk_api_version(
     text = json.dumps(exported.template["resources"])
     assert f"/subscriptions/{ph.SUBSCRIPTION_ID}" not in text
     assert ph.SECRET_PLACEHOLDER not in text
-    rendered_names = {(r["type"], r["name"]) for r in exported.template["resources"]}
+    # Extension resources (diagnostic settings) share a name on different scopes.
+    rendered_names = {
+        (r["type"], r["name"], r.get("scope")) for r in exported.template["resources"]
+    }
     assert len(rendered_names) == len(azure), "two resources would collide in ARM"
 
 

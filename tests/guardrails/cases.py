@@ -180,6 +180,37 @@ def api_policy(value: str) -> Doc:
     return azure("azure-native:apimanagement:ApiPolicy", "pol", {"apiId": "api", "value": value})
 
 
+def service_entry(export: list[str] | None, name: str = "psp") -> Doc:
+    spec: Doc = {"hosts": ["api.psp.example"], "ports": [{"number": 443, "name": "tls"}]}
+    if export is not None:
+        spec["exportTo"] = export
+    return {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "ServiceEntry",
+        "metadata": {"name": name, "namespace": "payments"},
+        "spec": spec,
+    }
+
+
+RG_ID = "/subscriptions/0/resourceGroups/rg/providers"
+GATEWAY_ID = f"{RG_ID}/Microsoft.Network/applicationGateways/gw"
+VAULT_ID = f"{RG_ID}/Microsoft.KeyVault/vaults/kv"
+GATEWAY = azure(T_AGW, "gw", {"applicationGatewayName": "gw"})
+VAULT = azure(T_KV, "kv", {"vaultName": "kv", **GOOD_KV})
+
+
+def diagnostic(resource_id: str, category: str) -> Doc:
+    return azure(
+        "azure-native:monitor:DiagnosticSetting",
+        f"diag-{resource_id.rsplit('/', 1)[-1]}",
+        {
+            "resourceUri": resource_id,
+            "workspaceId": f"{RG_ID}/Microsoft.OperationalInsights/workspaces/logs",
+            "logs": [{"category": category, "enabled": True}],
+        },
+    )
+
+
 def case_table() -> dict[str, Case]:
     """Rule id → case."""
     waiver_old = Waiver("MW101", "PeerAuthentication/*", "migration", date(2026, 1, 1), "w[0]")
@@ -559,6 +590,37 @@ def case_table() -> dict[str, Case]:
             [GRANT, azure(T_APIM, "apim", {"keyVaultId": KV_URL}, deps=(UAMI,))],
             [GRANT, azure(T_APIM, "apim", {"keyVaultId": KV_URL}, deps=(UAMI, str(GRANT["urn"])))],
             "ApiManagementService/apim",
+            plan=True,
+        ),
+        "MW160": Case(
+            [mesh_config("pathNormalization: {normalization: MERGE_SLASHES}")],
+            [mesh_config("outboundTrafficPolicy: {mode: REGISTRY_ONLY}")],
+            f"ConfigMap/{ROOT}/istio",
+            settings={"environment": "prod"},
+        ),
+        "MW161": Case(
+            [service_entry(["*"]), service_entry(None, name="implicit")],
+            [service_entry([".", "orders"])],
+            "ServiceEntry/payments/psp",
+        ),
+        "MW216": Case(
+            [GATEWAY, diagnostic(GATEWAY_ID, "ApplicationGatewayAccessLog")],
+            [GATEWAY, diagnostic(GATEWAY_ID, "ApplicationGatewayFirewallLog")],
+            "ApplicationGateway/gw",
+            settings={"environment": "prod"},
+            plan=True,
+        ),
+        "MW217": Case(
+            [VAULT, diagnostic(VAULT_ID, "AzurePolicyEvaluationDetails")],
+            [VAULT, diagnostic(VAULT_ID, "AuditEvent")],
+            "Vault/kv",
+            settings={"environment": "prod"},
+            plan=True,
+        ),
+        "MW218": Case(
+            [API, api_policy("<policies><inbound><validate-jwt/></inbound></policies>")],
+            [API, api_policy('<policies><inbound><rate-limit-by-key calls="5"/></inbound>')],
+            "Api/api",
             plan=True,
         ),
     } | {"MW001-valid": Case([], [], "-", settings={"waivers": (waiver_new,)})}

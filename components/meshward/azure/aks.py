@@ -54,6 +54,9 @@ class AksArgs(TypedDict):
     """Delegated subnet for API-server VNet integration (optional)."""
     key_vault_id: NotRequired[pulumi.Input[str]]
     """Key Vault holding the mesh plug-in CA (needed with `mesh.pluginCa`)."""
+    log_analytics_workspace_id: NotRequired[pulumi.Input[str]]
+    """An existing Log Analytics workspace for the monitoring add-ons, instead of creating
+    `<base>-aks-logs`."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on every resource."""
     protect: NotRequired[bool]
@@ -80,6 +83,9 @@ class Aks(pulumi.ComponentResource):
     """User kubeconfig (Entra ID exec via kubelogin), secret."""
     provider: k8s.Provider
     """Kubernetes provider for in-cluster components."""
+    workspace_id: pulumi.Output[str]
+    """Log Analytics workspace the cluster's monitoring add-ons write to (created, or the one
+    given; empty with `existing_cluster_id`)."""
 
     def __init__(
         self, name: str, args: AksArgs, opts: pulumi.ResourceOptions | None = None
@@ -94,6 +100,7 @@ class Aks(pulumi.ComponentResource):
             self.control_plane_identity_principal_id = self.cluster.identity.apply(
                 lambda i: str((i.principal_id if i else None) or "")
             )
+            self.workspace_id = pulumi.Output.from_input(args.get("log_analytics_workspace_id", ""))
         else:
             require_for_create("Aks", args, _CREATE_KEYS, "existing_cluster_id")
             rg = args["resource_group_name"]
@@ -109,16 +116,20 @@ class Aks(pulumi.ComponentResource):
         )
         api_subnet = args.get("api_server_subnet_id")
 
-        workspace = operationalinsights.Workspace(
-            f"{name}-logs",
-            workspace_name=f"{base}-aks-logs",
-            resource_group_name=rg,
-            location=location,
-            sku={"name": "PerGB2018"},
-            retention_in_days=cfg.log_analytics_retention_days,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        existing_workspace = args.get("log_analytics_workspace_id")
+        if existing_workspace is None:
+            self.workspace_id = operationalinsights.Workspace(
+                f"{name}-logs",
+                workspace_name=f"{base}-aks-logs",
+                resource_group_name=rg,
+                location=location,
+                sku={"name": "PerGB2018"},
+                retention_in_days=cfg.log_analytics_retention_days,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            ).id
+        else:
+            self.workspace_id = pulumi.Output.from_input(existing_workspace)
         identity = ManagedIdentity(
             f"{name}-identity",
             {
@@ -166,12 +177,12 @@ class Aks(pulumi.ComponentResource):
             disable_local_accounts=True,
             aad_profile=profiles.aad_profile(cfg, tenant_id),
             oidc_issuer_profile={"enabled": True},
-            security_profile=profiles.security_profile(cfg, workspace.id),
+            security_profile=profiles.security_profile(cfg, self.workspace_id),
             network_profile=profiles.network_profile(cfg),
             api_server_access_profile=profiles.api_server_access_profile(cfg, api_subnet),
             agent_pool_profiles=[profiles.system_pool_profile(cfg, args["node_subnet_id"])],
             auto_upgrade_profile=profiles.auto_upgrade_profile(cfg),
-            addon_profiles=profiles.addon_profiles(cfg, workspace.id),
+            addon_profiles=profiles.addon_profiles(cfg, self.workspace_id),
             service_mesh_profile=profiles.service_mesh_profile(
                 args["mesh"], args.get("key_vault_id")
             ),

@@ -68,6 +68,8 @@ class ApiManagement(pulumi.ComponentResource):
 
     service_name: pulumi.Output[str]
     """Name of the service."""
+    service_id: pulumi.Output[str]
+    """Resource ID of the service."""
     private_ip: pulumi.Output[str]
     """Private IP of the gateway in the APIM subnet (AppGW's backend)."""
     gateway_hostname: str
@@ -167,7 +169,9 @@ class ApiManagement(pulumi.ComponentResource):
                 url_template="/*",
                 opts=child,
             )
-        self.policy_xml = jwt_policy_xml(select_issuers(args["jwt_issuers"], cfg.jwt_issuers))
+        self.policy_xml = jwt_policy_xml(
+            select_issuers(args["jwt_issuers"], cfg.jwt_issuers), rate_limits=cfg.rate_limits
+        )
         apimanagement.ApiPolicy(
             f"{name}-api-policy",
             policy_id="policy",
@@ -179,6 +183,7 @@ class ApiManagement(pulumi.ComponentResource):
             opts=child,
         )
         self.service_name = service.name
+        self.service_id = service.id
         self.gateway_hostname = cfg.gateway_hostname
         self.principal_id = service.identity.apply(
             lambda i: str((i.principal_id if i else None) or "")

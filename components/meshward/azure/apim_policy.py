@@ -6,6 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
+from meshward.config.edge import ApimRateLimit
 from meshward.config.jwt import JwtIssuer
 
 MESH_BACKEND_ID = "mesh-internal-gateway"
@@ -74,13 +75,67 @@ def _validation(issuer: JwtIssuer, location: dict[str, str]) -> ET.Element:
     return element
 
 
-def jwt_policy_xml(issuers: Sequence[JwtIssuer], backend_id: str = MESH_BACKEND_ID) -> str:
+CLIENT_IP_VARIABLE = "client-ip"
+"""Policy variable holding the caller's IP as Application Gateway saw it."""
+
+# APIM sits behind Application Gateway, so `context.Request.IpAddress` is the gateway's address.
+# Application Gateway appends the address it saw (as `ip:port`) to `X-Forwarded-For`, after
+# whatever the client sent, so only the last entry is trustworthy.
+_CLIENT_IP_EXPRESSION = " ".join(
+    (
+        "@{",
+        'var hops = context.Request.Headers.GetValueOrDefault("X-Forwarded-For", "").Split(\',\');',
+        "var last = hops[hops.Length - 1].Trim();",
+        "if (last.StartsWith(\"[\") && last.IndexOf(']') > 0)"
+        " { return last.Substring(1, last.IndexOf(']') - 1); }",
+        "if (last.Split(':').Length == 2) { return last.Split(':')[0]; }",
+        "return last.Length > 0 ? last : context.Request.IpAddress;",
+        "}",
+    )
+)
+
+
+def _counter_key(limit: ApimRateLimit) -> str:
+    """A C# expression for the counter key: the limit's name keeps counters apart."""
+    ip = f"context.Variables.GetValueOrDefault<string>({_cs_string(CLIENT_IP_VARIABLE)})"
+    if limit.key == "clientIp":
+        return f"@({_cs_string(limit.name + ':')} + {ip})"
+    subject = 'context.Variables.GetValueOrDefault<Jwt>("jwt")?.Subject'
+    return f"@({_cs_string(limit.name + ':')} + ({subject} ?? {ip}))"
+
+
+def rate_limit_element(limit: ApimRateLimit) -> ET.Element:
+    """`rate-limit-by-key` (429 when exceeded) or `quota-by-key` (403) for one limit."""
+    tag = "rate-limit-by-key" if limit.kind == "rate" else "quota-by-key"
+    attrs = {
+        "calls": str(limit.calls),
+        "renewal-period": str(limit.period_seconds),
+        "counter-key": _counter_key(limit),
+    }
+    if limit.kind == "rate":
+        attrs["remaining-calls-header-name"] = "RateLimit-Remaining"
+    return ET.Element(tag, attrs)
+
+
+def jwt_policy_xml(
+    issuers: Sequence[JwtIssuer],
+    backend_id: str = MESH_BACKEND_ID,
+    rate_limits: Sequence[ApimRateLimit] = (),
+) -> str:
     """The API policy: route by the token's exact `iss` to that issuer's validation
     (`validate-azure-ad-token` for Entra ID, `validate-jwt` otherwise); anything else — no
-    token, or an issuer the mesh does not trust — gets 401 before reaching the backend."""
+    token, or an issuer the mesh does not trust — gets 401 before reaching the backend.
+
+    Client-IP limits run before token validation (they also throttle callers without a valid
+    token); subject limits run after it, so they count only validated subjects."""
     policies = ET.Element("policies")
     inbound = ET.SubElement(policies, "inbound")
     ET.SubElement(inbound, "base")
+    if rate_limits:
+        ET.SubElement(
+            inbound, "set-variable", {"name": CLIENT_IP_VARIABLE, "value": _CLIENT_IP_EXPRESSION}
+        )
+    inbound.extend(rate_limit_element(r) for r in rate_limits if r.key == "clientIp")
     choose = ET.SubElement(inbound, "choose")
     for issuer in issuers:
         location, token = _token_location(issuer)
@@ -94,6 +149,7 @@ def jwt_policy_xml(issuers: Sequence[JwtIssuer], backend_id: str = MESH_BACKEND_
         response, "set-header", {"name": "WWW-Authenticate", "exists-action": "override"}
     )
     ET.SubElement(header, "value").text = "Bearer"
+    inbound.extend(rate_limit_element(r) for r in rate_limits if r.key == "jwtSubject")
     ET.SubElement(inbound, "set-backend-service", {"backend-id": backend_id})
     for section in ("backend", "outbound", "on-error"):
         ET.SubElement(ET.SubElement(policies, section), "base")
@@ -110,3 +166,13 @@ def policy_issuers(xml: str) -> list[str]:
         literal = condition.rsplit("== ", 1)[1].removesuffix(")")
         out.append(literal[1:-1].replace('\\"', '"').replace("\\\\", "\\"))
     return out
+
+
+def policy_rate_limits(xml: str) -> list[tuple[str, str, str]]:
+    """`(element, calls, renewal-period)` of every limit in a generated policy, in order."""
+    root = ET.fromstring(xml)
+    return [
+        (el.tag, el.attrib["calls"], el.attrib["renewal-period"])
+        for el in root.iter()
+        if el.tag in ("rate-limit-by-key", "quota-by-key")
+    ]

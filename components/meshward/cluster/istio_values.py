@@ -42,11 +42,17 @@ def shared_configmap_name(revision: str) -> str:
 
 
 def mesh_config(mesh: MeshInstallConfig) -> dict[str, Any]:
-    """MeshConfig: the configured overrides; Helm installs also set the trust domain (the
-    add-on blocks `trustDomain` and always uses `cluster.local`)."""
+    """MeshConfig: the configured overrides plus the egress policy
+    (`outboundTrafficPolicy`, which the add-on lists as supported in its shared ConfigMap);
+    Helm installs also set the trust domain (the add-on blocks `trustDomain` and always uses
+    `cluster.local`)."""
+    config = {
+        **mesh.mesh_config,
+        "outboundTrafficPolicy": {"mode": mesh.egress.outbound_traffic_policy},
+    }
     if mesh.install == "addon":
-        return dict(mesh.mesh_config)
-    return {**mesh.mesh_config, "trustDomain": mesh.trust_domain}
+        return config
+    return {**config, "trustDomain": mesh.trust_domain}
 
 
 def shared_configmap_data(mesh: MeshInstallConfig) -> dict[str, str]:
@@ -88,6 +94,9 @@ def istiod_values(mesh: MeshInstallConfig) -> dict[str, Any]:
         # render `Fail` or each server-side apply fights istiod over `failurePolicy`.
         "base": {"validationFailurePolicy": "Fail"},
     }
+    if mesh.egress.jwks_fetched_by == "envoy":
+        # Each proxy fetches the JWKS itself (egress_specs registers the hosts).
+        values["pilot"]["env"] = {"PILOT_JWT_ENABLE_REMOTE_JWKS": "envoy"}
     if mesh.helm.revision:
         values["revision"] = mesh.helm.revision
     return values

@@ -166,8 +166,10 @@ class AksConfig(ConfigModel):
     """Image Cleaner (removes unused vulnerable images)."""
     disable_run_command: bool = True
     """Disable `az aks command invoke`."""
-    log_analytics_retention_days: Annotated[int, Field(ge=30, le=730)] = 30
-    """Retention of the Log Analytics workspace the monitoring add-ons write to."""
+    log_analytics_retention_days: Annotated[int, Field(ge=30, le=730)] = 90
+    """Retention of the platform's Log Analytics workspace: the monitoring add-ons and every
+    security log (`monitoring.diagnosticSettings`) go there. Below 90 days is reported as
+    weaker (the dev profile keeps 30)."""
     container_insights: bool = True
     """Container Insights (the monitoring add-on, Entra ID auth) with its data collection rule
     and the rule's association with the cluster; off: no monitoring add-on at all."""

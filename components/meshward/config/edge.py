@@ -63,8 +63,12 @@ class WafConfig(ConfigModel):
     """Largest inspected body."""
     file_upload_limit_mb: Annotated[int, Field(ge=1, le=4000)] = 100
     """Largest upload."""
-    custom_rules: list[CustomRule] = []
-    """Rate limits and geo filters, evaluated before the managed rules."""
+    custom_rules: list[CustomRule] = [
+        RateLimitRule(name="RateLimitPerClientIp", priority=90, threshold=1000)
+    ]
+    """Rate limits and geo filters, evaluated before the managed rules. The default throttles
+    each client IP to 1,000 requests a minute; an empty list turns edge rate limiting off
+    (reported as weaker)."""
 
     @model_validator(mode="after")
     def _unique(self) -> WafConfig:
@@ -116,6 +120,35 @@ class ApimNamedValue(ConfigModel):
     """Key Vault secret holding the value (read with APIM's Key Vault identity)."""
 
 
+class ApimRateLimit(ConfigModel):
+    """A per-caller limit in APIM's API policy: `rate-limit-by-key` (sliding window, answers 429)
+    or `quota-by-key` (fixed period, answers 403)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=40)]
+    """Limit name; part of the counter key, so two limits never share a counter."""
+    kind: Literal["rate", "quota"] = "rate"
+    """`rate`: `rate-limit-by-key`; `quota`: `quota-by-key`."""
+    key: Literal["jwtSubject", "clientIp"]
+    """Who is counted: the validated token's `sub` (falls back to the client IP when a request
+    has no token), or the client IP Application Gateway saw (the last `X-Forwarded-For` entry,
+    which a client cannot forge)."""
+    calls: Annotated[int, Field(ge=1)]
+    """Calls allowed per period and key."""
+    period_seconds: Annotated[int, Field(ge=1)] = 60
+    """Window length: at most 300 for `rate`, at least 300 for `quota` (APIM's limits)."""
+
+    @model_validator(mode="after")
+    def _period(self) -> ApimRateLimit:
+        # rate-limit-by-key: "Maximum allowed value: 300 seconds"; quota-by-key: "Minimum
+        # period: 300 seconds" (learn.microsoft.com/azure/api-management/rate-limit-by-key-policy,
+        # .../quota-by-key-policy).
+        if self.kind == "rate" and self.period_seconds > 300:
+            raise ValueError(f"periodSeconds: {self.period_seconds} is above 300 (rate limits)")
+        if self.kind == "quota" and self.period_seconds < 300:
+            raise ValueError(f"periodSeconds: {self.period_seconds} is below 300 (quotas)")
+        return self
+
+
 class ApimConfig(ConfigModel):
     """API Management in internal VNet mode, fronting the mesh's internal gateway."""
 
@@ -155,6 +188,11 @@ class ApimConfig(ConfigModel):
     """Names of `jwtIssuers` APIM validates at the edge; default: all of them."""
     create_timeout_minutes: Annotated[int, Field(ge=30, le=360)] = 180
     """Custom create/update timeout: APIM provisioning takes 30–90 minutes."""
+    rate_limits: list[ApimRateLimit] = [
+        ApimRateLimit(name="per-subject", key="jwtSubject", calls=600, period_seconds=60)
+    ]
+    """Per-caller limits on the mesh API. The default allows each token subject 600 calls a
+    minute; an empty list turns them off (reported as weaker)."""
 
     @model_validator(mode="after")
     def _zones(self) -> ApimConfig:
@@ -167,12 +205,17 @@ class ApimConfig(ConfigModel):
             )
         if len(set(self.consumers)) != len(self.consumers):
             raise ValueError("consumers: must be unique")
+        names = [r.name for r in self.rate_limits]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"rateLimits: names must be unique; repeated: {', '.join(dupes)}")
         return self
 
 
 __all__ = [
     "ApimConfig",
     "ApimNamedValue",
+    "ApimRateLimit",
     "AppGatewayConfig",
     "CustomRule",
     "GeoFilterRule",

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from meshward.config._base import ConfigModel
+from meshward.config.egress import EgressConfig
+from meshward.config.telemetry import MeshTelemetryConfig
 from meshward.mesh.intent.models import MeshIntent
 from meshward.versions import ISTIO_ADDON_REVISION, ISTIO_HELM_REPOSITORY, ISTIO_HELM_VERSION
 
@@ -104,6 +106,10 @@ class MeshInstallConfig(ConfigModel):
     """Use a plug-in CA from Key Vault (add-on only; must be chosen at mesh creation)."""
     mesh_config: dict[str, Any] = {"pathNormalization": {"normalization": "MERGE_SLASHES"}}
     """MeshConfig overrides. Default merges slashes so path rules cannot be bypassed with `//`."""
+    telemetry: MeshTelemetryConfig = MeshTelemetryConfig()
+    """Access logging (Istio Telemetry API)."""
+    egress: EgressConfig = EgressConfig()
+    """Egress control: outbound traffic policy, external services, egress gateway."""
 
     @model_validator(mode="after")
     def _install_rules(self) -> MeshInstallConfig:
@@ -123,7 +129,42 @@ class MeshInstallConfig(ConfigModel):
                 )
         elif self.plugin_ca is not None:
             raise ValueError("pluginCa: only supported with install 'addon'")
+        self._traffic_rules()
         return self
+
+    def _traffic_rules(self) -> None:
+        """Egress and access logging each have one typed home; MeshConfig may not fight it."""
+        for key, home in (
+            ("outboundTrafficPolicy", "egress.outboundTrafficPolicy"),
+            ("accessLogFile", "telemetry.accessLogs"),
+        ):
+            if key in self.mesh_config:
+                raise ValueError(f"meshConfig: set {home} instead of meshConfig.{key}")
+        if self.install == "addon":
+            # learn.microsoft.com/azure/aks/istio-deploy-egress: "(Preview)"; meshward uses GA
+            # features only. The add-on's istiod environment cannot be set either.
+            if self.egress.gateway.enabled:
+                raise ValueError(
+                    "egress.gateway.enabled: needs install 'helm' (the AKS add-on's egress "
+                    "gateway is a preview feature)"
+                )
+            if self.egress.jwks_fetched_by == "envoy":
+                raise ValueError(
+                    "egress.jwksFetchedBy: 'envoy' needs install 'helm' (the add-on's istiod "
+                    "settings cannot be changed)"
+                )
+        provider = self.telemetry.provider
+        declared = {
+            str(p.get("name"))
+            for p in self.mesh_config.get("extensionProviders") or []
+            if isinstance(p, dict)
+        }
+        if provider != "envoy" and provider not in declared:
+            raise ValueError(
+                f"telemetry.provider: {provider!r} is not declared in "
+                f"meshConfig.extensionProviders (declared: {', '.join(sorted(declared)) or 'none'}"
+                "; `envoy` is built in)"
+            )
 
     @property
     def root_namespace(self) -> str:

@@ -15,6 +15,7 @@ from meshward.config.guardrails import GuardrailsConfig
 from meshward.config.jwt import JwtIssuer
 from meshward.config.keyvault import ExternalSecretsConfig, KeyVaultConfig
 from meshward.config.mesh import MeshConfig
+from meshward.config.monitoring import MonitoringConfig
 from meshward.config.network import NetworkConfig
 from meshward.config.profiles import PROFILES, Environment, deep_merge
 from meshward.errors import ConfigError, Problem
@@ -52,6 +53,8 @@ class PlatformConfig(ConfigModel):
     """Application Gateway + WAF."""
     certificates: CertificatesConfig = CertificatesConfig()
     """TLS certificates of the chain (generated in the run, or from stack secrets)."""
+    monitoring: MonitoringConfig = MonitoringConfig()
+    """Security logs, Sentinel, alerts."""
     protect_stateful_resources: bool = True
     """Mark Key Vault, APIM and the cluster `protect` so `pulumi destroy` cannot remove them."""
     generation: Annotated[int, Field(ge=1, le=99)] = 1
@@ -63,10 +66,46 @@ class PlatformConfig(ConfigModel):
 
     @property
     def workload_namespaces(self) -> list[str]:
-        """Namespaces that receive synced secrets and run meshed workloads (not system ones)."""
-        system = {"kube-system", self.external_secrets.namespace, self.mesh.root_namespace}
+        """Namespaces that receive synced secrets, run meshed workloads or hold the mesh's
+        ServiceEntries and access-log overrides (not system ones)."""
+        system = {
+            "kube-system",
+            self.external_secrets.namespace,
+            self.mesh.root_namespace,
+            self.mesh.ingress_namespace,
+            self.mesh.egress.gateway.namespace,
+        }
         secrets = {s.namespace for s in self.external_secrets.secrets}
-        return sorted((secrets | set(self.mesh.namespace_names)) - system)
+        traffic = {s.namespace for s in self.mesh.egress.external_services}
+        traffic |= set(self.mesh.telemetry.namespaces)
+        return sorted((secrets | traffic | set(self.mesh.namespace_names)) - system)
+
+    @property
+    def secret_config_keys(self) -> list[str]:
+        """Stack config keys the program reads with `require_secret`: seed secrets and the
+        action group's webhook URIs."""
+        return [s.config_key for s in self.key_vault.seed_secrets] + [
+            w.uri_config_key for w in self.monitoring.action_group.webhooks
+        ]
+
+    @property
+    def watched_vault_objects(self) -> list[str]:
+        """Key Vault objects whose expiry breaks the platform (sorted, unique): the edge, APIM
+        and mesh gateway certificates, the APIM client CA, the mesh plug-in CA's certificates,
+        every certificate External Secrets syncs, and `certificateAlerts.extraObjects`."""
+        names = {
+            self.app_gateway.certificate_name,
+            self.apim.gateway_certificate_name,
+            self.external_secrets.gateway_certificate,
+            *self.monitoring.certificate_alerts.extra_objects,
+            *(s.certificate for s in self.external_secrets.secrets if s.certificate),
+        }
+        if self.external_secrets.gateway_client_ca:
+            names.add(self.external_secrets.gateway_client_ca)
+        ca = self.mesh.plugin_ca
+        if ca is not None:
+            names.update((ca.cert_object_name, ca.root_cert_object_name, ca.cert_chain_object_name))
+        return sorted(names)
 
     @model_validator(mode="before")
     @classmethod
@@ -99,6 +138,13 @@ class PlatformConfig(ConfigModel):
             clash = addon_revision_problem(self.mesh.revisions[-1], self.aks.kubernetes_version)
             if clash:
                 raise ValueError(f"mesh.revisions: {clash}")
+        watched = self.watched_vault_objects
+        if self.monitoring.certificate_alerts.enabled and len(watched) > 25:
+            # One Event Grid `StringIn` filter takes at most 25 values.
+            raise ValueError(
+                f"monitoring.certificateAlerts.extraObjects: {len(watched)} Key Vault objects "
+                "to watch; Event Grid filters at most 25"
+            )
         problem = mesh_problem(
             self.mesh,
             self.jwt_issuers,

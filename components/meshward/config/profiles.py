@@ -18,6 +18,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "aks": {
             "skuTier": "Free",
             "defender": False,
+            "logAnalyticsRetentionDays": 30,
             "systemPool": {
                 "name": "system",
                 "vmSize": "Standard_D2ds_v5",
@@ -35,6 +36,8 @@ PROFILES: dict[str, dict[str, Any]] = {
                 }
             ],
         },
+        # Developers debug with every request in the logs; prod logs security events only.
+        "mesh": {"telemetry": {"accessLogs": "all"}},
         "apim": {"sku": "Developer", "capacity": 1},
         "appGateway": {"minCapacity": 0, "maxCapacity": 2, "zones": ["1"]},
         "protectStatefulResources": False,

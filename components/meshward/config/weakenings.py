@@ -74,6 +74,7 @@ def weakened_settings(cfg: PlatformConfig) -> list[Weakening]:
             add(f"jwtIssuers[{issuer.name}].audiences", "[]", "tokens for any audience accepted")
     _mesh_weakenings(cfg, add)
     _platform_weakenings(cfg, add)
+    _observability_weakenings(cfg, add)
     if not cfg.protect_stateful_resources:
         add("protectStatefulResources", False, "stateful resources can be destroyed")
     return out
@@ -138,3 +139,36 @@ def _platform_weakenings(cfg: PlatformConfig, add: Callable[[str, object, str], 
         add("aks.keyVaultCsi", False, "no Key Vault CSI driver (the mesh plug-in CA needs it)")
     if cfg.key_vault.public_network_access and not cfg.key_vault.allowed_ip_ranges:
         add("keyVault.allowedIpRanges", "[]", "public endpoint open only to trusted Azure services")
+
+
+def _observability_weakenings(cfg: PlatformConfig, add: Callable[[str, object, str], None]) -> None:
+    """Logging, alerting, egress and rate limits below the baseline."""
+    monitoring, mesh = cfg.monitoring, cfg.mesh
+    if not monitoring.diagnostic_settings:
+        add("monitoring.diagnosticSettings", False, "no audit, WAF, APIM or Key Vault logs")
+    elif monitoring.workspace_id is None and cfg.aks.log_analytics_retention_days < 90:
+        add(
+            "aks.logAnalyticsRetentionDays",
+            cfg.aks.log_analytics_retention_days,
+            "security logs kept less than 90 days",
+        )
+    if not monitoring.certificate_alerts.enabled:
+        add("monitoring.certificateAlerts.enabled", False, "certificates can expire unseen")
+    if mesh.telemetry.access_logs == "off":
+        add("mesh.telemetry.accessLogs", "off", "no record of denied or plaintext requests")
+    for ns, mode in sorted(mesh.telemetry.namespaces.items()):
+        if mode == "off":
+            add(f"mesh.telemetry.namespaces.{ns}", "off", f"no access logs in {ns}")
+    if mesh.egress.outbound_traffic_policy == "ALLOW_ANY":
+        add("mesh.egress.outboundTrafficPolicy", "ALLOW_ANY", "sidecars may call any host")
+    for i, service in enumerate(mesh.egress.external_services):
+        if "*" in service.export_to:
+            add(
+                f"mesh.egress.externalServices[{i}].exportTo",
+                "*",
+                f"every namespace may call {', '.join(service.hosts)}",
+            )
+    if not cfg.apim.rate_limits:
+        add("apim.rateLimits", "[]", "no per-caller rate limit on the API")
+    if not any(r.kind == "rateLimit" for r in cfg.app_gateway.waf.custom_rules):
+        add("appGateway.waf.customRules", "no rate limit", "no per-IP rate limit at the edge")

@@ -48,6 +48,8 @@ _ARM_TYPES: dict[str, str] = {
     "apimanagement:ApiPolicy": "Microsoft.ApiManagement/service/apis/policies",
     "apimanagement:Backend": "Microsoft.ApiManagement/service/backends",
     "apimanagement:NamedValue": "Microsoft.ApiManagement/service/namedValues",
+    "monitor:ActionGroup": "Microsoft.Insights/actionGroups",
+    "eventgrid:SystemTopic": "Microsoft.EventGrid/systemTopics",
 }
 
 # The Azure name input of each type, so mock ids end in the real Azure name.
@@ -64,6 +66,8 @@ _NAME_INPUTS = (
     "vaultName",
     "serviceName",
     "workspaceName",
+    "actionGroupName",
+    "systemTopicName",
 )
 
 

@@ -51,7 +51,7 @@ def plan_config(
     """Run `program` with `config` (full keys → values); encrypted or missing secrets become
     placeholders, since nothing can decrypt them offline."""
     # Validating first raises the same error the program would, and names the secret keys the
-    # program will ask for through `keyVault.seedSecrets`.
+    # program will ask for (`keyVault.seedSecrets`, `monitoring.actionGroup.webhooks`).
     key = f"{project}:{PLATFORM_KEY}"
     if key not in config:
         raise ConfigError([Problem(key, f"missing: the stack config must set `{key}`")])
@@ -61,8 +61,8 @@ def plan_config(
     values = dict(config)
     secret_keys = set(encrypted_keys)
     notes = [f"{key} is encrypted; planned with a placeholder" for key in sorted(secret_keys)]
-    for seed in cfg.key_vault.seed_secrets:
-        key = f"{project}:{seed.config_key}"
+    for config_key in cfg.secret_config_keys:
+        key = f"{project}:{config_key}"
         if key not in values and key not in secret_keys:
             notes.append(
                 f"{key} is not set; planned with a placeholder "

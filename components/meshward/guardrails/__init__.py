@@ -4,9 +4,10 @@
 Every rule is a pure function of an `Index` (the input's objects indexed once, the mesh
 settings and the inventory of namespaces, workloads and Services) that yields `Hit`s; the runner
 adds the rule's id and severity, applies waivers and sorts. Families: `mtls` (MW10x),
-`authorization` (MW11x-MW12x), `jwt` (MW13x), `identity` (MW14x), `inventory` (MW15x), `azure`
-(MW2xx) and `waivers` (MW001). `RULES` holds the metadata (title, rationale with its source,
-fix, the peer checks each rule covers) that the docs table is generated from.
+`authorization` (MW11x-MW12x), `jwt` (MW13x), `identity` (MW14x), `inventory` (MW15x),
+`egress` (MW16x), `azure` (MW2xx) and `waivers` (MW001). `RULES` holds the metadata (title,
+rationale with its source, fix, the peer checks each rule covers) that the docs table is
+generated from.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from meshward.guardrails import (  # noqa: F401
     authorization,
     azure,
+    egress,
     identity,
     inventory,
     jwt,

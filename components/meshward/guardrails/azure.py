@@ -409,3 +409,107 @@ def _closure(deps: set[str], by_urn: Mapping[str, Subject]) -> set[str]:
         if subject is not None:
             stack.extend(str(d) for d in subject.doc.get("dependencies") or [])
     return seen
+
+
+LOGS_DOC = (
+    "Azure Security Benchmark LT-3 'Enable logging for security investigation'; Azure Monitor "
+    "'Supported logs' (learn.microsoft.com/azure/azure-monitor/reference/supported-logs)"
+)
+_RATE_LIMIT = re.compile(r"<(rate-limit|rate-limit-by-key|quota|quota-by-key)[\s/>]")
+
+
+def _logged_categories(index: Index) -> dict[str, set[str]]:
+    """Lower-cased target resource name (the last ID segment, type-qualified) → log categories
+    a diagnostic setting sends to a workspace (category groups as `group:<name>`)."""
+    out: dict[str, set[str]] = {}
+    for s in resources(index, ":monitor:DiagnosticSetting"):
+        uri = str(inputs(s).get("resourceUri") or "").lower()
+        if not uri or not inputs(s).get("workspaceId"):
+            continue
+        key = "/".join(uri.rstrip("/").split("/")[-2:])
+        logs = inputs(s).get("logs")
+        for raw in logs if isinstance(logs, list) else []:
+            log = as_mapping(raw)
+            if log.get("enabled") is False:
+                continue
+            if log.get("category"):
+                out.setdefault(key, set()).add(str(log["category"]))
+            if log.get("categoryGroup"):
+                out.setdefault(key, set()).add(f"group:{log['categoryGroup']}")
+    return out
+
+
+def _unlogged(
+    index: Index, type_suffix: str, segment: str, name_key: str, category: str
+) -> Iterator[tuple[Subject, str]]:
+    """Resources of a type no diagnostic setting sends `category` (or allLogs/audit) from."""
+    logged = _logged_categories(index)
+    for s in resources(index, type_suffix):
+        name = str(inputs(s).get(name_key) or s.name)
+        sent = logged.get(f"{segment}/{name}".lower(), set())
+        if category not in sent and not sent & {"group:allLogs", "group:audit"}:
+            yield s, name
+
+
+@rule(
+    "MW216",
+    Severity.ERROR,
+    title="Application Gateway without WAF logs in a workspace (prod)",
+    rationale="Without ApplicationGatewayFirewallLog in Log Analytics, blocked and detected "
+    f"attacks leave no record a SIEM can alert on ({LOGS_DOC}).",
+    fix="Add a diagnostic setting on the gateway that sends `ApplicationGatewayFirewallLog` to a "
+    "workspace (`monitoring.diagnosticSettings: true`).",
+    peers=("Azure Policy 'Azure Web Application Firewall should have resource logs enabled'",),
+    environments=("prod",),
+)
+def appgw_without_waf_logs(index: Index) -> Iterator[Hit]:
+    for s, name in _unlogged(
+        index,
+        ":network:ApplicationGateway",
+        "applicationgateways",
+        "applicationGatewayName",
+        "ApplicationGatewayFirewallLog",
+    ):
+        yield Hit(s, "inputs", f"gateway {name!r} sends no WAF log to a workspace")
+
+
+@rule(
+    "MW217",
+    Severity.ERROR,
+    title="Key Vault without audit logs in a workspace (prod)",
+    rationale="Key Vault's AuditEvent log is the only record of who read which secret, key or "
+    f"certificate ({LOGS_DOC}).",
+    fix="Add a diagnostic setting on the vault that sends `AuditEvent` to a workspace "
+    "(`monitoring.diagnosticSettings: true`).",
+    peers=("Azure Policy 'Resource logs in Key Vault should be enabled'",),
+    environments=("prod",),
+)
+def vault_without_audit_logs(index: Index) -> Iterator[Hit]:
+    for s, name in _unlogged(index, ":keyvault:Vault", "vaults", "vaultName", "AuditEvent"):
+        yield Hit(s, "inputs", f"vault {name!r} sends no AuditEvent log to a workspace")
+
+
+@rule(
+    "MW218",
+    Severity.WARNING,
+    title="Public API without a rate limit",
+    rationale="An API reachable from the internet without rate-limit or quota lets one caller "
+    "exhaust the backends (OWASP API Security Top 10 2023, API4 'Unrestricted Resource "
+    "Consumption'; APIM rate-limit-by-key reference).",
+    fix="Add `rate-limit-by-key` or `quota-by-key` to the API's (or the service's) policy "
+    "(`apim.rateLimits`).",
+)
+def api_without_rate_limit(index: Index) -> Iterator[Hit]:
+    if any(
+        _RATE_LIMIT.search(str(inputs(p).get("value") or ""))
+        for p in resources(index, ":apimanagement:Policy")
+    ):
+        return
+    limited = {
+        str(inputs(p).get("apiId") or "")
+        for p in resources(index, ":apimanagement:ApiPolicy")
+        if _RATE_LIMIT.search(str(inputs(p).get("value") or ""))
+    }
+    for s in resources(index, ":apimanagement:Api"):
+        if not {str(inputs(s).get("apiId") or ""), s.name} & limited:
+            yield Hit(s, "inputs", "no rate-limit or quota policy applies to this API")
