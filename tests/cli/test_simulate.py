@@ -327,3 +327,20 @@ def test_readme_documents_every_request_field() -> None:
         "run `make docs`"
     )
     assert "`signatureValid`" in request_reference()
+
+
+def test_manifest_problems_say_file_and_line_like_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = tmp_path / "list.yaml"
+    listing.write_text(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n- [1, 2]\n"
+    )
+    binary = tmp_path / "blob.yaml"
+    binary.write_bytes(b"\0\1\2")
+    args = ["simulate", "--manifests", str(listing), str(binary), "--request", json.dumps(GET)]
+    assert main(args) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{listing}:6: expected a mapping, got list",
+        f"{binary}:1:1: binary file (NUL byte), not YAML or JSON",
+    ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from meshward.cli.options import add_report_options
 from meshward.errors import Problem
 
 EXIT_OK = 0
@@ -17,6 +19,7 @@ STDIN = "-"
 EXAMPLES = """\
   meshward validate out/dev/manifests
   kubectl get authorizationpolicies -A -o yaml | meshward validate -
+  meshward validate --format json out/dev/manifests | jq '.problems[]'
 """
 
 
@@ -35,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="exit 0 when the inputs hold no Istio object (default: exit 2, so a CI gate "
         "cannot pass having checked nothing)",
     )
+    add_report_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,6 +55,26 @@ def run(args: argparse.Namespace) -> int:
 
     checked = warnings = skipped = 0
     invalid = unreadable = False
+    found: list[dict[str, object]] = []  # --format json: every problem, printed at the end
+
+    def report(name: str, line: int, ref: str, problem: Problem, severity: str) -> None:
+        if args.quiet:
+            return
+        if args.format == "json":
+            found.append(
+                {
+                    "file": name,
+                    "line": line,
+                    "object": ref,
+                    "path": problem.path,
+                    "message": problem.message,
+                    "severity": severity,
+                }
+            )
+            return
+        prefix = "warning: " if severity == "warning" else ""
+        print(_line(name, line, ref, problem, prefix=prefix))
+
     for name, text in _inputs(args.paths):
         if text is None:
             unreadable = True
@@ -69,9 +93,9 @@ def run(args: argparse.Namespace) -> int:
             warnings += len(doc.result.warnings)
             invalid = invalid or not doc.result.ok
             for problem in doc.result.errors:
-                print(_line(name, doc.line, doc.ref, problem))
+                report(name, doc.line, doc.ref, problem, "error")
             for problem in doc.result.warnings:
-                print(_line(name, doc.line, doc.ref, problem, prefix="warning: "))
+                report(name, doc.line, doc.ref, problem, "warning")
     if unreadable and checked == 0:
         return EXIT_UNREADABLE  # the lines above said why; a summary of nothing adds noise
     if checked == 0 and not args.allow_empty:
@@ -82,11 +106,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_UNREADABLE
-    plural = "" if checked == 1 else "s"
-    print(
-        f"checked {checked} object{plural} ({warnings} warnings), skipped {skipped} other kinds",
-        file=sys.stderr,
-    )
+    if args.format == "json" and not args.quiet:
+        summary = {"checked": checked, "warnings": warnings, "skipped": skipped}
+        print(json.dumps({**summary, "problems": found}, indent=2))
+    elif not args.quiet:
+        plural = "" if checked == 1 else "s"
+        print(
+            f"checked {checked} object{plural} ({warnings} warnings), skipped {skipped} "
+            "other kinds",
+            file=sys.stderr,
+        )
     if unreadable:
         return EXIT_UNREADABLE
     return EXIT_INVALID if invalid else EXIT_OK

@@ -25,7 +25,13 @@ def _files(paths: Sequence[Path], problems: list[Problem]) -> list[Path]:
     return files
 
 
-def _flatten(doc: object, where: str, out: list[dict[str, Any]], problems: list[Problem]) -> None:
+def _flatten(
+    doc: object,
+    where: str,
+    out: list[dict[str, Any]],
+    problems: list[Problem],
+    item_places: Sequence[str] = (),
+) -> None:
     if doc is None:
         return
     if not isinstance(doc, dict):
@@ -39,7 +45,8 @@ def _flatten(doc: object, where: str, out: list[dict[str, Any]], problems: list[
         and isinstance(items, list)
     ):
         for i, item in enumerate(items):
-            _flatten(item, f"{where}.items[{i}]", out, problems)
+            place = item_places[i] if i < len(item_places) else f"{where}: items[{i}]"
+            _flatten(item, place, out, problems)
         return
     out.append(doc)
 
@@ -55,7 +62,9 @@ def parse_documents(text: str, source: str) -> tuple[list[dict[str, Any]], list[
         problems.append(Problem(exc.source, exc.problems[0].message))
         return out, problems
     for doc in docs:
-        _flatten(doc.value, f"{source}:{doc.line}", out, problems)
+        # An item of a List is located by its own first line, in the same FILE:LINE form.
+        places = [f"{source}:{line}" for line in doc.item_lines]
+        _flatten(doc.value, f"{source}:{doc.line}", out, problems, places)
     return out, problems
 
 
