@@ -6,7 +6,12 @@
 import pulumi
 
 from meshward import Platform
-from meshward.stack import load_alert_webhooks, load_platform_config, load_seed_secrets
+from meshward.stack import (
+    load_alert_webhooks,
+    load_certificate_secrets,
+    load_platform_config,
+    load_seed_secrets,
+)
 
 config = load_platform_config()
 platform = Platform(
@@ -15,6 +20,7 @@ platform = Platform(
         "config": config,
         "seed_secrets": load_seed_secrets(config),
         "alert_webhooks": load_alert_webhooks(config),
+        "certificate_secrets": load_certificate_secrets(config),
     },
 )
 pulumi.export("resourceGroupName", platform.resource_group_name)

@@ -15,7 +15,9 @@ from pulumi_azure_native import resources
 from meshward.azure.aks import Aks
 from meshward.azure.apim import ApiManagement
 from meshward.azure.appgw import AppGateway
-from meshward.azure.dns import KEY_VAULT_ZONE, apim_zone
+from meshward.azure.certificate_specs import chain_specs
+from meshward.azure.certificates import Certificates
+from meshward.azure.dns import KEY_VAULT_ZONE, apim_zones
 from meshward.azure.identity import ManagedIdentity
 from meshward.azure.keyvault import KeyVault
 from meshward.azure.monitoring import SecurityMonitoring
@@ -24,7 +26,9 @@ from meshward.cluster.external_secrets import ExternalSecrets
 from meshward.cluster.istio import IstioMesh
 from meshward.cluster.mesh_security import MeshSecurity
 from meshward.cluster.mesh_traffic import MeshTraffic
+from meshward.cluster.ordering import kubernetes_after
 from meshward.config import PlatformConfig
+from meshward.config.certificates import CertificateRole
 from meshward.naming import azure_name, global_name
 
 
@@ -33,6 +37,9 @@ class PlatformArgs(TypedDict):
 
     config: PlatformConfig
     """The validated stack configuration."""
+    certificate_secrets: NotRequired[Mapping[CertificateRole, pulumi.Input[str]]]
+    """`certificates.source: stackSecrets`: each certificate's value (read with
+    `require_secret`)."""
     seed_secrets: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Values of `keyVault.seedSecrets` by secret name (read with `require_secret`)."""
     resource_group_name: NotRequired[pulumi.Input[str]]
@@ -90,6 +97,7 @@ class Platform(pulumi.ComponentResource):
         internal_zone = cfg.network.internal_dns_zone
         ingress = cfg.mesh.ingress
         mesh_host = f"{ingress.hostname}.{internal_zone}"
+        apim_client_subject = f"{cfg.certificates.client_subject}.{internal_zone}"
 
         rg: pulumi.Input[str]
         if "resource_group_name" in args:
@@ -104,7 +112,7 @@ class Platform(pulumi.ComponentResource):
             ).name
 
         # --- Network and private DNS -------------------------------------------------------
-        zones = [internal_zone, apim_zone(apim_name)]
+        zones = [internal_zone, *apim_zones(apim_name)]
         if cfg.key_vault.private_endpoint:
             zones.insert(0, KEY_VAULT_ZONE)
         network = Network(
@@ -156,6 +164,31 @@ class Platform(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[network]),
         )
 
+        # --- Certificates of the chain, written into the vault by this run ------------------
+        certs = Certificates(
+            f"{name}-certs",
+            {
+                "config": cfg.certificates,
+                "specs": chain_specs(
+                    edge_hostname=cfg.app_gateway.hostname,
+                    edge_secret=cfg.app_gateway.certificate_name,
+                    apim_hostname=cfg.apim.gateway_hostname,
+                    apim_secret=cfg.apim.gateway_certificate_name,
+                    mesh_hostname=mesh_host,
+                    mesh_secret=cfg.external_secrets.gateway_certificate,
+                    client_subject=apim_client_subject,
+                    client_secret=cfg.certificates.client_certificate_name,
+                    ca_secret=cfg.certificates.ca_secret_name,
+                    ca_name=f"{base} internal CA",
+                ),
+                "vault_name": vault.vault_name,
+                "resource_group_name": rg,
+                "provided": dict(args.get("certificate_secrets", {})),
+            },
+            opts=child,
+        )
+        cert_secret = certs.secrets
+
         # --- AKS (with the Istio add-on when chosen) and in-cluster components -------------
         aks = Aks(
             f"{name}-aks",
@@ -178,7 +211,12 @@ class Platform(pulumi.ComponentResource):
             },
             opts=child,
         )
-        in_cluster = pulumi.ResourceOptions(parent=self, providers=[aks.provider])
+        # Every Kubernetes object waits for the cluster-admin grants (and is deleted before them).
+        in_cluster = pulumi.ResourceOptions(
+            parent=self,
+            providers=[aks.provider],
+            transformations=[kubernetes_after(aks.admin_grants)],
+        )
         self.mesh = IstioMesh(
             f"{name}-mesh",
             {
@@ -186,6 +224,12 @@ class Platform(pulumi.ComponentResource):
                 "cluster": aks.cluster,
                 "gateway_hostname": mesh_host,
                 "gateway_credential_name": cfg.external_secrets.gateway_certificate,
+                # APIM → mesh is mutual TLS: only APIM's client certificate gets through...
+                "gateway_client_subject": apim_client_subject,
+                # ...and only from the APIM subnet (when meshward knows its range).
+                "gateway_source_cidrs": (
+                    [cfg.network.subnets.apim] if cfg.network.existing is None else []
+                ),
                 "workload_namespaces": cfg.workload_namespaces,
             },
             opts=in_cluster,
@@ -217,10 +261,16 @@ class Platform(pulumi.ComponentResource):
             opts=in_cluster,
         )
 
+        eso_config = cfg.external_secrets
+        if eso_config.gateway_client_ca is None:
+            # The mesh gateway requires client certificates issued by the chain's private CA.
+            eso_config = eso_config.model_copy(
+                update={"gateway_client_ca": cfg.certificates.ca_secret_name}
+            )
         secrets = ExternalSecrets(
             f"{name}-eso",
             {
-                "config": cfg.external_secrets,
+                "config": eso_config,
                 "base_name": base,
                 "resource_group_name": rg,
                 "location": cfg.location,
@@ -231,6 +281,11 @@ class Platform(pulumi.ComponentResource):
                 "gateway_namespace": self.mesh.ingress_namespace,
                 "namespaces": self.mesh.namespaces,
                 "target_dependencies": self.mesh.installation,
+                "secret_dependencies": [
+                    cert_secret[cfg.external_secrets.gateway_certificate],
+                    cert_secret[cfg.certificates.ca_secret_name],
+                    *vault.seeded,
+                ],
             },
             opts=in_cluster,
         )
@@ -251,7 +306,15 @@ class Platform(pulumi.ComponentResource):
                 "key_vault_uri": vault.vault_uri,
                 "backend_url": f"https://{mesh_host}",
                 "internal_zone": internal_zone,
-                "service_zone": apim_zone(apim_name),
+                "service_zones": apim_zones(apim_name),
+                "trusted_ca_pem": certs.ca_pem,
+                "client_certificate_secret": cfg.certificates.client_certificate_name,
+                "key_vault_dependencies": [
+                    *vault.reader_grants,
+                    cert_secret[cfg.apim.gateway_certificate_name],
+                    cert_secret[cfg.certificates.client_certificate_name],
+                    *vault.seeded,
+                ],
                 "protect": protect,
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[network, vault]),
@@ -269,6 +332,12 @@ class Platform(pulumi.ComponentResource):
                 "key_vault_uri": vault.vault_uri,
                 "backend_hostname": apim.gateway_hostname,
                 "backend_ip": apim.private_ip,
+                "trusted_root_secret": certs.ca_pfx_secret_name,
+                "key_vault_dependencies": [
+                    *vault.reader_grants,
+                    cert_secret[cfg.app_gateway.certificate_name],
+                    cert_secret[certs.ca_pfx_secret_name],
+                ],
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[vault]),
         )

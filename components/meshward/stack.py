@@ -11,6 +11,7 @@ from typing import Any
 import pulumi
 
 from meshward.config import PlatformConfig, parse_platform_config
+from meshward.config.certificates import CertificateRole
 from meshward.errors import ConfigError, Problem
 
 CONFIG_NAMESPACE = "meshward"
@@ -60,6 +61,18 @@ def load_platform_config() -> PlatformConfig:
         return parse_platform_config(raw, root=PLATFORM_KEY)
     except ConfigError as exc:
         raise StackConfigError(exc.problems) from None
+
+
+def load_certificate_secrets(cfg: PlatformConfig) -> dict[CertificateRole, pulumi.Output[str]]:
+    """`certificates.source: stackSecrets`: each certificate's value, read with
+    `require_secret`."""
+    if cfg.certificates.source != "stackSecrets":
+        return {}
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    return {
+        role: config.require_secret(entry.config_key)
+        for role, entry in cfg.certificates.provided.items()
+    }
 
 
 def load_seed_secrets(cfg: PlatformConfig) -> dict[str, pulumi.Output[str]]:

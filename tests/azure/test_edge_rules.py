@@ -74,3 +74,41 @@ def test_appgw_nsg_opens_the_infrastructure_ports_azure_requires() -> None:
     rules = {r["name"]: r for r in nsg_rules.app_gateway_rules(Subnets())}
     assert rules["AllowGatewayManager"]["destination_port_range"] == "65200-65535"
     assert rules["AllowHttpsInbound"]["source_address_prefix"] == "Internet"
+
+
+def test_node_subnet_denies_the_vnet_below_apim_probes_and_nodes() -> None:
+    from meshward.azure.nsg_rules import aks_nodes_rules
+    from meshward.config.network import Subnets
+
+    rules = aks_nodes_rules(Subnets(), "10.40.15.250")
+    by_priority = sorted(rules, key=lambda r: r["priority"])
+    assert [r["access"] for r in by_priority] == ["Allow", "Allow", "Allow", "Deny"]
+    assert {r["destination_address_prefix"] for r in rules} == {"10.40.15.250/32"}
+    assert by_priority[-1]["source_address_prefix"] == "VirtualNetwork"
+    assert by_priority[-1]["priority"] < 65000  # above Azure's AllowVnetInBound
+
+
+def test_backend_settings_trust_the_private_ca_from_key_vault() -> None:
+    from meshward.azure.appgw_layout import layout
+    from meshward.config.edge import AppGatewayConfig
+
+    gw = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/applicationGateways/a"
+    parts = layout(AppGatewayConfig(), gw, "apim.x", "10.0.0.4", "https://kv/", "internal-ca-pfx")
+    [root] = parts["trusted_root_certificates"]
+    assert root["key_vault_secret_id"] == "https://kv/secrets/internal-ca-pfx"
+    [settings] = parts["backend_http_settings_collection"]
+    assert settings["trusted_root_certificates"] == [
+        {"id": f"{gw}/trustedRootCertificates/{root['name']}"}
+    ]
+
+
+def test_apim_private_zones_are_its_default_host_names() -> None:
+    from meshward.azure.dns import apim_zones
+
+    assert apim_zones("svc") == [
+        "svc.azure-api.net",
+        "svc.portal.azure-api.net",
+        "svc.developer.azure-api.net",
+        "svc.management.azure-api.net",
+        "svc.scm.azure-api.net",
+    ]

@@ -70,3 +70,18 @@ def test_custom_resources_depend_on_the_chart_that_installs_their_crds(
         assert chart["urn"] in resource["dependencies"]
     gateway_tls = next(s for s in secrets if s["inputs"]["metadata"]["name"] == "mesh-gateway-tls")
     assert gateway_tls["inputs"]["metadata"]["namespace"] == "aks-istio-ingress"
+
+
+def test_store_conditions_and_vault_objects_come_from_the_synced_secrets() -> None:
+    from meshward.cluster import external_secrets_specs as specs
+    from meshward.config.keyvault import ExternalSecretRef, ExternalSecretsConfig
+
+    cfg = ExternalSecretsConfig(
+        gateway_client_ca="internal-ca",
+        secrets=[ExternalSecretRef(name="t", namespace="orders", keys={"token": "orders-token"})],
+    )
+    refs = specs.all_secrets(cfg, "aks-istio-ingress")
+    assert specs.store_namespaces(refs) == ["aks-istio-ingress", "orders"]
+    assert specs.vault_objects(refs) == ["internal-ca", "mesh-gateway-tls", "orders-token"]
+    spec = specs.cluster_secret_store_spec(cfg, "https://kv/", "tenant", ["orders"])
+    assert spec["conditions"] == [{"namespaces": ["orders"]}]

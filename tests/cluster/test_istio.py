@@ -90,3 +90,36 @@ def test_helm_mode_installs_three_pinned_charts_in_istio_system(render: Render) 
     assert one(plan, CLUSTER)["inputs"]["serviceMeshProfile"] == {"mode": "Disabled"}
     gateway = one(plan, GATEWAY)
     assert {charts["base"]["urn"], charts["istiod"]["urn"]} <= set(gateway["dependencies"])
+
+
+def test_internal_gateway_is_mutual_tls_for_apims_subject_only() -> None:
+    from meshward.cluster import istio_values
+
+    spec = istio_values.internal_gateway_spec(MeshInstallConfig(), "mesh.x", "mesh-tls", "apim.x")
+    tls = spec["servers"][0]["tls"]
+    assert (tls["mode"], tls["subjectAltNames"], tls["credentialName"]) == (
+        "MUTUAL",
+        ["apim.x"],
+        "mesh-tls",
+    )
+    assert (
+        istio_values.internal_gateway_spec(MeshInstallConfig(), "m", "c")["servers"][0]["tls"][
+            "mode"
+        ]
+        == "SIMPLE"
+    )
+
+
+def test_gateway_source_policy_is_valid_istio() -> None:
+    from meshward.cluster import istio_values
+    from meshward.mesh.istio import validate_document
+
+    spec = istio_values.gateway_source_policy_spec(MeshInstallConfig(), ["10.40.17.0/24"])
+    doc = {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {"name": "internal-gateway-sources", "namespace": "aks-istio-ingress"},
+        "spec": spec,
+    }
+    assert validate_document(doc).errors == []
+    assert istio_values.addon_gateway_service_spec() == {"externalTrafficPolicy": "Local"}

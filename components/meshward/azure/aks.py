@@ -13,7 +13,8 @@ from pulumi_azure_native import authorization, containerservice, operationalinsi
 from meshward.azure import aks_profiles
 from meshward.azure.existing import require_for_create, resource_group_of
 from meshward.azure.identity import ManagedIdentity, assign_role
-from meshward.config.aks import AksConfig
+from meshward.azure.kubeconfig import noninteractive_kubeconfig
+from meshward.config.aks import AksConfig, KubeLogin
 from meshward.config.mesh import MeshInstallConfig
 
 # The pure layer returns plain dicts; the SDK's input TypedDicts are narrower than mypy can
@@ -80,18 +81,23 @@ class Aks(pulumi.ComponentResource):
     """Principal of the cluster's user-assigned control-plane identity (with
     `existing_cluster_id`: its system-assigned identity, empty when it has none)."""
     kubeconfig: pulumi.Output[str]
-    """User kubeconfig (Entra ID exec via kubelogin), secret."""
+    """User kubeconfig (Entra ID exec via kubelogin in the configured non-interactive mode),
+    secret."""
     provider: k8s.Provider
     """Kubernetes provider for in-cluster components."""
     workspace_id: pulumi.Output[str]
     """Log Analytics workspace the cluster's monitoring add-ons write to (created, or the one
     given; empty with `existing_cluster_id`)."""
+    admin_grants: list[pulumi.Resource]
+    """"Azure Kubernetes Service RBAC Cluster Admin" for the deployer and the admin groups:
+    every in-cluster resource must depend on these (empty for an existing cluster)."""
 
     def __init__(
         self, name: str, args: AksArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("meshward:index:Aks", name, None, opts)
         existing = args.get("existing_cluster_id")
+        self.admin_grants = []
         if existing is not None:
             self.cluster = containerservice.ManagedCluster.get(
                 f"{name}-cluster", existing, opts=pulumi.ResourceOptions(parent=self)
@@ -105,7 +111,8 @@ class Aks(pulumi.ComponentResource):
             require_for_create("Aks", args, _CREATE_KEYS, "existing_cluster_id")
             rg = args["resource_group_name"]
             self._create(name, args)
-        self._connect(name, rg)
+        login = args["config"].kubelogin if "config" in args else KubeLogin()
+        self._connect(name, rg, login)
 
     def _create(self, name: str, args: AksArgs) -> None:
         cfg, base = args["config"], args["base_name"]
@@ -233,13 +240,46 @@ class Aks(pulumi.ComponentResource):
                 parent=self,
             )
         self.control_plane_identity_principal_id = identity.principal_id
+        self._grant_cluster_admins(name, cfg)
 
-    def _connect(self, name: str, rg: pulumi.Input[str]) -> None:
+    def _grant_cluster_admins(self, name: str, cfg: AksConfig) -> None:
+        """Azure RBAC is on and local accounts are off: without a data-plane role nobody, not
+        even the deployer, may create anything inside the cluster."""
+        deployer = authorization.get_client_config_output().object_id
+        self.admin_grants = [
+            assign_role(
+                f"{name}-cluster-admin-deployer",
+                role="Azure Kubernetes Service RBAC Cluster Admin",
+                scope=self.cluster.id,
+                principal_id=deployer,
+                parent=self,
+                principal_type=cfg.kubelogin.deployer_principal_type,
+            )
+        ]
+        for group in cfg.admin_group_object_ids:
+            self.admin_grants.append(
+                assign_role(
+                    f"{name}-cluster-admin-{group}",
+                    role="Azure Kubernetes Service RBAC Cluster Admin",
+                    scope=self.cluster.id,
+                    principal_id=group,
+                    parent=self,
+                    principal_type="Group",
+                )
+            )
+
+    def _connect(self, name: str, rg: pulumi.Input[str], login: KubeLogin) -> None:
         credentials = containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=rg, resource_name=self.cluster.name
         )
+        # AKS answers with a device-code kubeconfig that waits for a person; the provider gets
+        # the configured non-interactive login instead.
         self.kubeconfig = pulumi.Output.secret(
-            credentials.kubeconfigs[0].value.apply(lambda b64: base64.b64decode(b64).decode())
+            credentials.kubeconfigs[0].value.apply(
+                lambda b64: noninteractive_kubeconfig(
+                    base64.b64decode(b64).decode(), login.mode, login.client_id
+                )
+            )
         )
         self.provider = k8s.Provider(
             f"{name}-k8s",

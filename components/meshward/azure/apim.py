@@ -10,6 +10,7 @@ from pulumi_azure_native import apimanagement, privatedns
 
 from meshward.azure import apim_settings as settings
 from meshward.azure.apim_policy import MESH_BACKEND_ID, jwt_policy_xml, select_issuers
+from meshward.azure.certificate_specs import pem_der_base64
 from meshward.azure.dns import relative_name
 from meshward.config.edge import ApimConfig
 from meshward.config.jwt import JwtIssuer
@@ -55,8 +56,17 @@ class ApiManagementArgs(TypedDict):
     """HTTPS URL of the mesh's internal gateway."""
     internal_zone: NotRequired[str]
     """Private zone to publish `gatewayHostname` in (must contain it)."""
-    service_zone: NotRequired[str]
-    """The `<service>.azure-api.net` private zone to publish default host names in."""
+    service_zones: NotRequired[Sequence[str]]
+    """Private zones named after APIM's default host names (`<service>.azure-api.net`,
+    `<service>.portal.azure-api.net`, ...): each gets an apex record on the private IP."""
+    key_vault_dependencies: NotRequired[Sequence[pulumi.Resource]]
+    """What must exist before APIM reads Key Vault (its identity's role assignment, the
+    certificate and named-value secrets): the service and every Key Vault reference wait."""
+    trusted_ca_pem: NotRequired[pulumi.Input[str]]
+    """CA (PEM) that signs the mesh gateway's certificate: added to APIM's root store so the
+    backend's chain validates."""
+    client_certificate_secret: NotRequired[str]
+    """Key Vault secret (PFX) APIM presents to the mesh gateway (mutual TLS)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on the service."""
     protect: NotRequired[bool]
@@ -85,6 +95,8 @@ class ApiManagement(pulumi.ComponentResource):
         super().__init__("meshward:index:ApiManagement", name, None, opts)
         cfg, rg = args["config"], args["resource_group_name"]
         timeout = f"{cfg.create_timeout_minutes}m"
+        reads_vault = list(args.get("key_vault_dependencies", []))
+        ca = args.get("trusted_ca_pem")
         service = apimanagement.ApiManagementService(
             f"{name}-service",
             service_name=args["service_name"],
@@ -104,11 +116,22 @@ class ApiManagement(pulumi.ComponentResource):
                 ),
             ),
             custom_properties=settings.SECURITY_PROPERTIES,
+            certificates=(
+                None
+                if ca is None
+                else [
+                    {
+                        "store_name": "Root",
+                        "encoded_certificate": pulumi.Output.from_input(ca).apply(pem_der_base64),
+                    }
+                ]
+            ),
             developer_portal_status="Enabled" if cfg.developer_portal else "Disabled",
             legacy_portal_status="Disabled",
             tags=dict(args.get("tags", {})),
             opts=pulumi.ResourceOptions(
                 parent=self,
+                depends_on=reads_vault,
                 protect=args.get("protect", False),
                 # Creating an injected APIM takes 30–90 minutes; updates of its network too.
                 custom_timeouts=pulumi.CustomTimeouts(
@@ -119,6 +142,7 @@ class ApiManagement(pulumi.ComponentResource):
         self.private_ip = service.private_ip_addresses.apply(lambda ips: str((ips or [""])[0]))
         self._dns(name, args, rg)
         child = pulumi.ResourceOptions(parent=self)
+        reader = pulumi.ResourceOptions(parent=self, depends_on=reads_vault)
         for named in cfg.named_values:
             apimanagement.NamedValue(
                 f"{name}-nv-{named.name}",
@@ -131,8 +155,28 @@ class ApiManagement(pulumi.ComponentResource):
                     "secret_identifier": _secret_id(args["key_vault_uri"], named.secret_name),
                     "identity_client_id": args["identity_client_id"],
                 },
-                opts=child,
+                opts=reader,
             )
+        credentials: dict[str, Any] | None = None
+        backend_waits: list[pulumi.Resource] = []
+        if "client_certificate_secret" in args:
+            client_cert = apimanagement.Certificate(
+                f"{name}-mesh-client-cert",
+                certificate_id=settings.MESH_CLIENT_CERTIFICATE_ID,
+                service_name=service.name,
+                resource_group_name=rg,
+                key_vault={
+                    "secret_identifier": _secret_id(
+                        args["key_vault_uri"], args["client_certificate_secret"]
+                    ),
+                    "identity_client_id": args["identity_client_id"],
+                },
+                opts=reader,
+            )
+            credentials = {
+                "certificate_ids": [f"/certificates/{settings.MESH_CLIENT_CERTIFICATE_ID}"]
+            }
+            backend_waits.append(client_cert)
         apimanagement.Backend(
             f"{name}-backend",
             backend_id=MESH_BACKEND_ID,
@@ -142,7 +186,9 @@ class ApiManagement(pulumi.ComponentResource):
             url=args["backend_url"],
             description="The mesh's internal Istio ingress gateway",
             tls={"validate_certificate_chain": True, "validate_certificate_name": True},
-            opts=child,
+            # Mutual TLS to the mesh gateway: APIM presents its client certificate.
+            credentials=cast(Any, credentials),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=backend_waits),
         )
         api = apimanagement.Api(
             f"{name}-api",
@@ -169,6 +215,8 @@ class ApiManagement(pulumi.ComponentResource):
                 url_template="/*",
                 opts=child,
             )
+        if cfg.subscription_required:
+            self._subscriptions(name, cfg, service, api, rg)
         self.policy_xml = jwt_policy_xml(
             select_issuers(args["jwt_issuers"], cfg.jwt_issuers), rate_limits=cfg.rate_limits
         )
@@ -196,13 +244,55 @@ class ApiManagement(pulumi.ComponentResource):
             }
         )
 
+    def _subscriptions(
+        self,
+        name: str,
+        cfg: ApimConfig,
+        service: apimanagement.ApiManagementService,
+        api: apimanagement.Api,
+        rg: pulumi.Input[str],
+    ) -> None:
+        """Keys are required: one product carrying the API and one subscription (and key pair,
+        generated by APIM) per configured consumer, so every key has an owner."""
+        product = apimanagement.Product(
+            f"{name}-product",
+            product_id=settings.MESH_PRODUCT_ID,
+            display_name="Mesh",
+            service_name=service.name,
+            resource_group_name=rg,
+            subscription_required=True,
+            approval_required=False,
+            state=cast(Any, "published"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Ids are written out (not read from outputs) so the plan shows the real ARM paths.
+        after_product = pulumi.ResourceOptions(parent=self, depends_on=[product])
+        apimanagement.ProductApi(
+            f"{name}-product-api",
+            product_id=settings.MESH_PRODUCT_ID,
+            api_id=api.name,
+            service_name=service.name,
+            resource_group_name=rg,
+            opts=after_product,
+        )
+        for consumer in cfg.consumers:
+            apimanagement.Subscription(
+                f"{name}-sub-{consumer}",
+                sid=consumer,
+                display_name=consumer,
+                scope=f"/products/{settings.MESH_PRODUCT_ID}",
+                service_name=service.name,
+                resource_group_name=rg,
+                state=cast(Any, "active"),
+                opts=after_product,
+            )
+
     def _dns(self, name: str, args: ApiManagementArgs, rg: pulumi.Input[str]) -> None:
         records: list[tuple[str, str]] = []
         if "internal_zone" in args:
             zone = args["internal_zone"]
             records.append((zone, relative_name(args["config"].gateway_hostname, zone)))
-        if "service_zone" in args:
-            records.extend((args["service_zone"], r) for r in settings.APIM_ZONE_RECORDS)
+        records.extend((zone, "@") for zone in args.get("service_zones", []))
         for zone, record in records:
             label = record.replace("@", "apex").replace(".", "-")
             privatedns.PrivateRecordSet(

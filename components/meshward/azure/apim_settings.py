@@ -34,8 +34,10 @@ SECURITY_PROPERTIES: dict[str, str] = {
     HTTP2_PROPERTY: "True",
 }
 
-#: Host names of an internal APIM in its `<name>.azure-api.net` private zone.
-APIM_ZONE_RECORDS = ("@", "developer", "management", "portal", "scm")
+MESH_CLIENT_CERTIFICATE_ID = "mesh-client"
+"""APIM certificate entity of the client certificate it presents to the mesh gateway."""
+MESH_PRODUCT_ID = "mesh"
+"""The product consumers subscribe to when subscription keys are required."""
 
 WILDCARD_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 """Methods of the catch-all operations that forward everything to the mesh."""

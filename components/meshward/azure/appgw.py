@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
@@ -12,6 +12,7 @@ from meshward.azure import appgw_layout, waf_rules
 from meshward.config.edge import AppGatewayConfig
 
 _LAYOUT_KEYS = (
+    "trusted_root_certificates",
     "frontend_ports",
     "ssl_certificates",
     "http_listeners",
@@ -48,6 +49,11 @@ class AppGatewayArgs(TypedDict):
     """Host name the backend (APIM) answers to; sent as Host and used by the probe."""
     backend_ip: pulumi.Input[str]
     """Private IP of the backend (APIM)."""
+    trusted_root_secret: NotRequired[str]
+    """Key Vault secret (certificate-only PFX) of the CA that signs APIM's certificate."""
+    key_vault_dependencies: NotRequired[Sequence[pulumi.Resource]]
+    """What must exist before the gateway reads Key Vault (its identity's role assignment and
+    the certificate secrets)."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on every resource."""
 
@@ -103,6 +109,7 @@ class AppGateway(pulumi.ComponentResource):
                 args["backend_hostname"],
                 str(v[2]),
                 str(v[3]),
+                args.get("trusted_root_secret"),
             )
         )
         parts: dict[str, Any] = {key: _pick(layout, key) for key in _LAYOUT_KEYS}
@@ -131,7 +138,9 @@ class AppGateway(pulumi.ComponentResource):
                 {"name": appgw_layout.FRONTEND_IP, "public_ip_address": {"id": public_ip.id}}
             ],
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=list(args.get("key_vault_dependencies", []))
+            ),
             **parts,
         )
         self.public_ip = public_ip.ip_address.apply(lambda ip: str(ip or ""))

@@ -17,6 +17,8 @@ HTTPS_PORT, HTTP_PORT = "port-443", "port-80"
 HTTPS_LISTENER, HTTP_LISTENER = "https", "http-redirect"
 BACKEND_POOL, BACKEND_SETTINGS, PROBE = "apim", "apim-https", "apim-status"
 REDIRECT, CERTIFICATE, GATEWAY_IP = "http-to-https", "edge-tls", "gateway-ip"
+TRUSTED_ROOT = "internal-ca"
+"""The CA that signs APIM's gateway certificate: the backend settings trust only it."""
 
 
 def gateway_id(subscription_id: str, resource_group: str, name: str) -> str:
@@ -32,12 +34,38 @@ def _ref(gateway: str, kind: str, child: str) -> dict[str, str]:
 
 
 def layout(
-    cfg: AppGatewayConfig, gateway: str, apim_hostname: str, apim_ip: str, vault_uri: str
+    cfg: AppGatewayConfig,
+    gateway: str,
+    apim_hostname: str,
+    apim_ip: str,
+    vault_uri: str,
+    trusted_root_secret: str | None = None,
 ) -> dict[str, Any]:
     """Every nested collection of the gateway: HTTPS listener (SNI) with the Key Vault
     certificate, HTTP → HTTPS permanent redirect, backend = APIM's private IP called by its
-    custom host name over HTTPS, and APIM's status probe."""
+    custom host name over HTTPS, and APIM's status probe. With `trusted_root_secret` (a Key
+    Vault secret holding the CA as PFX), the backend's certificate must chain to that CA."""
+    vault = vault_uri.rstrip("/")
+    backend_settings: dict[str, Any] = {
+        "name": BACKEND_SETTINGS,
+        "port": 443,
+        "protocol": "Https",
+        "host_name": apim_hostname,
+        "pick_host_name_from_backend_address": False,
+        "cookie_based_affinity": "Disabled",
+        "request_timeout": 60,
+        "probe": _ref(gateway, "probes", PROBE),
+    }
+    trusted_roots: list[dict[str, Any]] = []
+    if trusted_root_secret is not None:
+        trusted_roots.append(
+            {"name": TRUSTED_ROOT, "key_vault_secret_id": f"{vault}/secrets/{trusted_root_secret}"}
+        )
+        backend_settings["trusted_root_certificates"] = [
+            _ref(gateway, "trustedRootCertificates", TRUSTED_ROOT)
+        ]
     return {
+        "trusted_root_certificates": trusted_roots,
         "frontend_ports": [
             {"name": HTTPS_PORT, "port": 443},
             {"name": HTTP_PORT, "port": 80},
@@ -45,7 +73,7 @@ def layout(
         "ssl_certificates": [
             {
                 "name": CERTIFICATE,
-                "key_vault_secret_id": f"{vault_uri.rstrip('/')}/secrets/{cfg.certificate_name}",
+                "key_vault_secret_id": f"{vault}/secrets/{cfg.certificate_name}",
             }
         ],
         "http_listeners": [
@@ -91,18 +119,7 @@ def layout(
                 "match": {"status_codes": ["200-399"]},
             }
         ],
-        "backend_http_settings_collection": [
-            {
-                "name": BACKEND_SETTINGS,
-                "port": 443,
-                "protocol": "Https",
-                "host_name": apim_hostname,
-                "pick_host_name_from_backend_address": False,
-                "cookie_based_affinity": "Disabled",
-                "request_timeout": 60,
-                "probe": _ref(gateway, "probes", PROBE),
-            }
-        ],
+        "backend_http_settings_collection": [backend_settings],
         "request_routing_rules": [
             {
                 "name": "https-to-apim",

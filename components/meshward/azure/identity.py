@@ -28,11 +28,14 @@ def assign_role(
     principal_id: pulumi.Input[str],
     parent: pulumi.Resource,
     depends_on: Sequence[pulumi.Resource] = (),
+    principal_type: str = "ServicePrincipal",
+    aliases: Sequence[pulumi.Alias] = (),
 ) -> authorization.RoleAssignment:
-    """Grant `role` on `scope` to a service principal (a managed identity).
+    """Grant `role` on `scope` to a principal (by default a managed identity).
 
     The assignment's GUID derives from the Pulumi name, so it is stable across runs; the
-    principal type is set so that a freshly created identity does not fail on replication lag.
+    principal type is always set (`User`, `Group` or `ServicePrincipal`): it spares a freshly
+    created identity the replication lag, and azure-native would otherwise send `User`.
     """
     subscription = authorization.get_client_config_output().subscription_id
     return authorization.RoleAssignment(
@@ -40,9 +43,11 @@ def assign_role(
         role_assignment_name=stable_guid(name),
         role_definition_id=subscription.apply(lambda sub: role_definition_id(sub, role)),
         principal_id=principal_id,
-        principal_type="ServicePrincipal",
+        principal_type=principal_type,
         scope=scope,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+        opts=pulumi.ResourceOptions(
+            parent=parent, depends_on=list(depends_on), aliases=list(aliases)
+        ),
     )
 
 

@@ -8,9 +8,10 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 from pulumi_azure_native import authorization, keyvault, network
 
+from meshward.azure.certificate_specs import epoch
 from meshward.azure.existing import require_for_create, resource_group_of
 from meshward.azure.identity import assign_role
-from meshward.config.keyvault import KeyVaultConfig
+from meshward.config.keyvault import KeyVaultConfig, SeedSecret
 
 
 def vault_properties(cfg: KeyVaultConfig, tenant_id: Any) -> dict[str, Any]:
@@ -37,6 +38,18 @@ def vault_properties(cfg: KeyVaultConfig, tenant_id: Any) -> dict[str, Any]:
 
 #: `KeyVaultArgs` keys needed to create a vault (not with `existing_vault_id`).
 _CREATE_KEYS = ("config", "vault_name", "resource_group_name", "location")
+
+
+def seed_properties(value: Any, seed: SeedSecret | None) -> dict[str, Any]:
+    """A seeded secret's properties: its value, what it is, and (when configured) when it stops
+    being valid, so Key Vault's near-expiry events fire."""
+    props: dict[str, Any] = {"value": value}
+    if seed is None:
+        return props
+    props["content_type"] = seed.content_type
+    if seed.expires is not None:
+        props["attributes"] = {"enabled": True, "expires": epoch(seed.expires)}
+    return props
 
 
 class KeyVaultArgs(TypedDict):
@@ -81,6 +94,8 @@ class KeyVault(pulumi.ComponentResource):
     """Data-plane URI, e.g. `https://<name>.vault.azure.net/`."""
     reader_grants: list[pulumi.Resource]
     """Role assignments of `secret_readers`: depend on these before reading the vault."""
+    seeded: list[pulumi.Resource]
+    """The seeded secrets: readers of them depend on these."""
 
     def __init__(
         self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None
@@ -156,12 +171,20 @@ class KeyVault(pulumi.ComponentResource):
             )
             for short, principal in sorted(args.get("secret_readers", {}).items())
         ]
+        seeds = {s.name: s for s in args["config"].seed_secrets} if "config" in args else {}
+        self.seeded = []
         for secret_name, value in sorted(args.get("seed_secrets", {}).items()):
-            keyvault.Secret(
-                f"{name}-secret-{secret_name}",
-                secret_name=secret_name,
-                vault_name=vault.name,
-                resource_group_name=rg,
-                properties={"value": pulumi.Output.secret(value)},
-                opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["properties"]),
+            self.seeded.append(
+                keyvault.Secret(
+                    f"{name}-secret-{secret_name}",
+                    secret_name=secret_name,
+                    vault_name=vault.name,
+                    resource_group_name=rg,
+                    properties=cast(
+                        Any, seed_properties(pulumi.Output.secret(value), seeds.get(secret_name))
+                    ),
+                    opts=pulumi.ResourceOptions(
+                        parent=self, additional_secret_outputs=["properties"]
+                    ),
+                )
             )

@@ -90,12 +90,36 @@ def apim_rules(subnets: Subnets) -> list[Rule]:
     ]
 
 
+MESH_GATEWAY_DENY_PRIORITY = 4000
+"""Below every allow of the node subnet, above Azure's default `AllowVnetInBound` (65000)."""
+
+
 def aks_nodes_rules(subnets: Subnets, ingress_ip: str | None) -> list[Rule]:
-    """AKS nodes: APIM may reach the mesh's internal gateway; everything else keeps Azure's
-    defaults (AKS manages its own rules on the node NICs)."""
+    """AKS nodes: the mesh's internal gateway answers the APIM subnet only. Azure's default
+    `AllowVnetInBound` would let the whole VNet (and every peered one) in, so a deny for the
+    gateway's address sits under three allows: APIM, the Azure load balancer's health probes,
+    and the nodes themselves (pods reach the gateway from their node's address; overlay pod
+    traffic leaving a node is SNATed to it). Everything else keeps Azure's defaults (AKS
+    manages its own rules on the node NICs)."""
     if ingress_ip is None:
         return []
-    return [_rule("AllowApimToMeshGateway", 100, subnets.apim, f"{ingress_ip}/32", "443")]
+    gateway = f"{ingress_ip}/32"
+    return [
+        _rule("AllowApimToMeshGateway", 100, subnets.apim, gateway, "443"),
+        _rule(
+            "AllowLoadBalancerToMeshGateway", 110, "AzureLoadBalancer", gateway, "*", protocol="*"
+        ),
+        _rule("AllowNodesToMeshGateway", 120, subnets.aks_nodes, gateway, "*", protocol="*"),
+        _rule(
+            "DenyVnetToMeshGateway",
+            MESH_GATEWAY_DENY_PRIORITY,
+            "VirtualNetwork",
+            gateway,
+            "*",
+            access="Deny",
+            protocol="*",
+        ),
+    ]
 
 
 def private_endpoint_rules(subnets: Subnets) -> list[Rule]:

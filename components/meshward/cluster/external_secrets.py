@@ -37,6 +37,8 @@ class ExternalSecretsArgs(TypedDict):
     """Namespaces other components create, by name: ExternalSecrets wait for them."""
     target_dependencies: NotRequired[Sequence[pulumi.Resource]]
     """Resources that create namespaces owned elsewhere (e.g. the Istio add-on)."""
+    secret_dependencies: NotRequired[Sequence[pulumi.Resource]]
+    """The Key Vault secrets (or what writes them) the ExternalSecrets read."""
     tags: NotRequired[Mapping[str, str]]
     """Tags on Azure resources."""
     kubernetes_provider: NotRequired[pulumi.ProviderResource | None]
@@ -85,13 +87,23 @@ class ExternalSecrets(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self),
         )
-        grant = assign_role(
-            f"{name}-kv-reader",
-            role="Key Vault Secrets User",
-            scope=args["key_vault_id"],
-            principal_id=identity.principal_id,
-            parent=self,
-        )
+        refs = specs.all_secrets(cfg, args["gateway_namespace"])
+        # Secrets User on each synced secret, not on the vault: the store cannot read the
+        # edge's private keys or anything else nobody asked for.
+        grants: list[pulumi.Resource] = []
+        for index, secret in enumerate(specs.vault_objects(refs)):
+            grants.append(
+                assign_role(
+                    f"{name}-kv-reader-{secret}",
+                    role="Key Vault Secrets User",
+                    scope=pulumi.Output.concat(args["key_vault_id"], f"/secrets/{secret}"),
+                    principal_id=identity.principal_id,
+                    parent=self,
+                    # The first one takes over the former vault-wide assignment's URN.
+                    aliases=[pulumi.Alias(name=f"{name}-kv-reader")] if index == 0 else [],
+                )
+            )
+        secret_waits = list(args.get("secret_dependencies", []))
         namespace = k8s.core.v1.Namespace(
             f"{name}-ns",
             metadata={
@@ -129,13 +141,21 @@ class ExternalSecrets(pulumi.ComponentResource):
             kind="ClusterSecretStore",
             metadata={"name": specs.STORE_NAME},
             spec=pulumi.Output.all(args["key_vault_uri"], identity.tenant_id).apply(
-                lambda v: specs.cluster_secret_store_spec(cfg, str(v[0]), str(v[1]))
+                lambda v: specs.cluster_secret_store_spec(
+                    cfg, str(v[0]), str(v[1]), specs.store_namespaces(refs)
+                )
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.chart, account, grant]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.chart, account, *grants]),
         )
         known = dict(args.get("namespaces", {}))
-        for ref in specs.all_secrets(cfg, args["gateway_namespace"]):
-            waits: list[pulumi.Resource] = [self.chart, store, *args.get("target_dependencies", [])]
+        for ref in refs:
+            waits: list[pulumi.Resource] = [
+                self.chart,
+                store,
+                *grants,
+                *secret_waits,
+                *args.get("target_dependencies", []),
+            ]
             if ref.namespace in known:
                 waits.append(known[ref.namespace])
             k8s.apiextensions.CustomResource(

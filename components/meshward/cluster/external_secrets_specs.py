@@ -31,11 +31,30 @@ def service_account_annotations(client_id: str, tenant_id: str) -> dict[str, str
     return {WORKLOAD_IDENTITY_CLIENT_ID: client_id, WORKLOAD_IDENTITY_TENANT_ID: tenant_id}
 
 
+def vault_objects(refs: list[ExternalSecretRef]) -> list[str]:
+    """Every Key Vault secret the ExternalSecrets read (the store's identity may read only
+    these), sorted and without repeats."""
+    names = {ref.certificate for ref in refs if ref.certificate is not None}
+    names.update(secret for ref in refs for secret in ref.keys.values())
+    return sorted(names)
+
+
+def store_namespaces(refs: list[ExternalSecretRef]) -> list[str]:
+    """Namespaces with an ExternalSecret: the only ones the store serves."""
+    return sorted({ref.namespace for ref in refs})
+
+
 def cluster_secret_store_spec(
-    cfg: ExternalSecretsConfig, vault_url: str, tenant_id: str
+    cfg: ExternalSecretsConfig,
+    vault_url: str,
+    tenant_id: str,
+    namespaces: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Azure Key Vault provider authenticating with workload identity via `serviceAccountRef`."""
+    """Azure Key Vault provider authenticating with workload identity via `serviceAccountRef`;
+    with `namespaces`, `spec.conditions` refuses ExternalSecrets from any other namespace."""
+    conditions = {} if namespaces is None else {"conditions": [{"namespaces": namespaces}]}
     return {
+        **conditions,
         "provider": {
             "azurekv": {
                 "authType": "WorkloadIdentity",
@@ -43,7 +62,7 @@ def cluster_secret_store_spec(
                 "tenantId": tenant_id,
                 "serviceAccountRef": {"name": cfg.service_account, "namespace": cfg.namespace},
             }
-        }
+        },
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -29,6 +29,11 @@ class IstioMeshArgs(TypedDict):
     """Host name APIM calls the internal gateway by."""
     gateway_credential_name: str
     """TLS secret of the internal gateway (in the ingress namespace)."""
+    gateway_client_subject: NotRequired[str]
+    """DNS SAN of the client certificate the gateway requires (mutual TLS, CA from
+    `<credential>-cacert`); without it the gateway is server-side TLS only."""
+    gateway_source_cidrs: NotRequired[Sequence[str]]
+    """Only these source ranges may call the gateway (an AuthorizationPolicy on it)."""
     workload_namespaces: NotRequired[Sequence[str]]
     """Namespaces to create with sidecar injection on."""
     kubernetes_provider: NotRequired[pulumi.ProviderResource | None]
@@ -94,10 +99,28 @@ class IstioMesh(pulumi.ComponentResource):
                 "namespace": self.ingress_namespace,
             },
             spec=values.internal_gateway_spec(
-                mesh, args["gateway_hostname"], args["gateway_credential_name"]
+                mesh,
+                args["gateway_hostname"],
+                args["gateway_credential_name"],
+                args.get("gateway_client_subject"),
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.installation),
         )
+        if args.get("gateway_source_cidrs"):
+            k8s.apiextensions.CustomResource(
+                f"{name}-internal-gateway-sources",
+                api_version="security.istio.io/v1",
+                kind="AuthorizationPolicy",
+                metadata={
+                    "name": f"{values.INTERNAL_GATEWAY_RESOURCE}-sources",
+                    "namespace": self.ingress_namespace,
+                    "labels": {"app.kubernetes.io/managed-by": "meshward"},
+                },
+                spec=values.gateway_source_policy_spec(
+                    mesh, list(args.get("gateway_source_cidrs", []))
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self.installation),
+            )
         for ns in sorted(set(args.get("workload_namespaces", [])) - set(self.namespaces)):
             self.namespaces[ns] = k8s.core.v1.Namespace(
                 f"{name}-ns-{ns}",
@@ -133,6 +156,7 @@ class IstioMesh(pulumi.ComponentResource):
                 "namespace": ADDON_INGRESS_NAMESPACE,
                 "annotations": values.addon_gateway_service_annotations(mesh),
             },
+            spec=cast(Any, values.addon_gateway_service_spec()),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.installation),
         )
 

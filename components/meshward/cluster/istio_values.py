@@ -120,21 +120,46 @@ def gateway_values(mesh: MeshInstallConfig, *, internal: bool) -> dict[str, Any]
     return values
 
 
+def addon_gateway_service_spec() -> dict[str, Any]:
+    """Spec fields patched onto the add-on's internal gateway Service: `Local` keeps the
+    caller's address (APIM's), so the gateway's AuthorizationPolicy can check it; `Cluster`
+    would replace it with a node's address."""
+    return {"externalTrafficPolicy": "Local"}
+
+
+def gateway_source_policy_spec(mesh: MeshInstallConfig, source_cidrs: list[str]) -> dict[str, Any]:
+    """AuthorizationPolicy on the internal gateway: ALLOW only from `source_cidrs` (the APIM
+    subnet), so nothing else in the VNet gets through even past the NSG."""
+    return {
+        "selector": {"matchLabels": ingress_selector(mesh)},
+        "action": "ALLOW",
+        "rules": [{"from": [{"source": {"ipBlocks": sorted(source_cidrs)}}]}],
+    }
+
+
 def internal_gateway_spec(
-    mesh: MeshInstallConfig, hostname: str, credential_name: str
+    mesh: MeshInstallConfig,
+    hostname: str,
+    credential_name: str,
+    client_subject: str | None = None,
 ) -> dict[str, Any]:
-    """The Istio `Gateway` APIM calls: HTTPS only, certificate from the synced TLS secret."""
+    """The Istio `Gateway` APIM calls: HTTPS only, certificate from the synced TLS secret.
+    With `client_subject`, mutual TLS: the client must present a certificate issued by the CA in
+    `<credentialName>-cacert` (`ca.crt`) whose SAN is `client_subject` (APIM's)."""
+    tls: dict[str, Any] = {
+        "mode": "SIMPLE",
+        "credentialName": credential_name,
+        "minProtocolVersion": "TLSV1_2",
+    }
+    if client_subject is not None:
+        tls |= {"mode": "MUTUAL", "subjectAltNames": [client_subject]}
     return {
         "selector": ingress_selector(mesh),
         "servers": [
             {
                 "port": {"number": 443, "name": "https", "protocol": "HTTPS"},
                 "hosts": [hostname],
-                "tls": {
-                    "mode": "SIMPLE",
-                    "credentialName": credential_name,
-                    "minProtocolVersion": "TLSV1_2",
-                },
+                "tls": tls,
             }
         ],
     }

@@ -117,6 +117,17 @@ class KubeLogin(ConfigModel):
     client_id: Guid | None = None
     """Client id written into the kubeconfig (`msi`: which user-assigned identity; `spn` and
     `workloadidentity`: instead of `AZURE_CLIENT_ID`)."""
+    principal_type: Literal["User", "ServicePrincipal"] | None = None
+    """Kind of principal that runs `pulumi up` (it is granted cluster admin, and Azure refuses
+    a role assignment whose principal type is wrong). Default: `User` for `azurecli`,
+    `ServicePrincipal` for the other modes; set it when CI signs the Azure CLI in."""
+
+    @property
+    def deployer_principal_type(self) -> str:
+        """The principal type of the deployer's role assignments."""
+        if self.principal_type is not None:
+            return self.principal_type
+        return "User" if self.mode == "azurecli" else "ServicePrincipal"
 
 
 class AksConfig(ConfigModel):

@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 
 from meshward.engine import placeholders as ph
+from meshward.engine.tls_mocks import tls_outputs
 
 # Azure resource-ID segments for the types meshward registers; others get a generic segment.
 _ARM_TYPES: dict[str, str] = {
@@ -195,6 +196,8 @@ class PlanMocks(pulumi.runtime.Mocks):
             state["identity"] = _identity_state(state.get("identity"))
             state.setdefault("name", _own_name(token, name, inputs))
             return resource_id, state
+        if token.startswith("tls:"):
+            return f"{name}-id", {**inputs, **tls_outputs(token, name, inputs)}
         if token.startswith("pulumi:providers:"):
             return f"{name}-provider-id", inputs
         return f"{name}-id", inputs

@@ -18,6 +18,7 @@ from meshward.engine.plan import (
     plan_files,
 )
 from meshward.engine.stackfile import load_stack_file
+from meshward.engine.tls_mocks import placeholder_certificate
 from meshward.errors import ConfigError, Problem
 from meshward.guardrails import Report
 from meshward.guardrails.formats import to_json
@@ -69,6 +70,14 @@ def plan_config(
                 f"(set it with: pulumi config set --secret {key} <value>)"
             )
         secret_keys.add(key)
+    if cfg.certificates.source == "stackSecrets":
+        # Certificates get parseable stand-ins, so the plan bundles them like `pulumi up`.
+        for role, entry in sorted(cfg.certificates.provided.items()):
+            key = f"{project}:{entry.config_key}"
+            if key not in values:
+                notes.append(f"{key} is unset or encrypted; planned with a placeholder certificate")
+                values[key] = placeholder_certificate(role, ca=role == "internalCa")
+            secret_keys.add(key)
     for key in secret_keys:
         values.setdefault(key, SECRET_PLACEHOLDER)
     with validated_config(raw, cfg), phase("program"):

@@ -1,0 +1,185 @@
+"""What a first `pulumi up` on an empty subscription needs, visible in both stacks' plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support import resources_of
+
+CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+STACKS = ["dev", "prod"]
+
+
+@pytest.fixture(params=STACKS)
+def plan(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return dict(request.getfixturevalue(f"{request.param}_plan"))
+
+
+def by_urn(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["urn"]: r for r in plan["resources"]}
+
+
+def test_deployer_and_admin_groups_hold_cluster_admin_before_anything_in_cluster(
+    plan: dict[str, Any],
+) -> None:
+    grants = [
+        r
+        for r in resources_of(plan, "azure-native:authorization:RoleAssignment")
+        if r["inputs"]["roleDefinitionId"].endswith(CLUSTER_ADMIN)
+    ]
+    principals = {(g["inputs"]["principalType"], g["inputs"]["principalId"]) for g in grants}
+    # The deployer (getClientConfig's objectId) plus every configured admin group.
+    assert ("Group", "00000000-0000-0000-0000-00000000000a") in principals or plan["stack"] == "dev"
+    assert any(p[1] == "00000000-0000-0000-0000-000000000003" for p in principals)
+    assert all(
+        g["inputs"]["scope"].endswith("/managedClusters/mw-" + plan["stack"] + "-aks")
+        for g in grants
+    )
+    urns = {g["urn"] for g in grants}
+    in_cluster = [r for r in plan["resources"] if r["type"].startswith("kubernetes:")]
+    assert in_cluster
+    late = [r["urn"] for r in in_cluster if not urns <= set(r["dependencies"])]
+    assert late == []
+
+
+def deps_names(resource: dict[str, Any]) -> set[str]:
+    return {d.rsplit("::", 1)[-1] for d in resource["dependencies"]}
+
+
+def test_certificates_are_written_in_the_run_and_their_readers_wait(plan: dict[str, Any]) -> None:
+    stack = plan["stack"]
+    secrets = {
+        r["inputs"]["secretName"]: r["name"]
+        for r in resources_of(plan, "azure-native:keyvault:Secret")
+        if r["name"].startswith(f"mw-{stack}-certs-")
+    }
+    assert set(secrets) == {
+        "edge-tls",
+        "apim-gateway-tls",
+        "mesh-gateway-tls",
+        "apim-mesh-client",
+        "internal-ca",
+        "internal-ca-pfx",
+    }
+    [appgw] = resources_of(plan, "azure-native:network:ApplicationGateway")
+    [apim] = resources_of(plan, "azure-native:apimanagement:ApiManagementService")
+    [client] = resources_of(plan, "azure-native:apimanagement:Certificate")
+    assert {secrets["edge-tls"], secrets["internal-ca-pfx"]} <= deps_names(appgw)
+    assert {secrets["apim-gateway-tls"], secrets["apim-mesh-client"]} <= deps_names(apim)
+    assert secrets["apim-mesh-client"] in deps_names(client)
+    gateway_tls = [
+        r
+        for r in resources_of(plan, "kubernetes:external-secrets.io/v1:ExternalSecret")
+        if r["inputs"]["metadata"]["name"].startswith("mesh-gateway-tls")
+    ]
+    assert len(gateway_tls) == 2  # the certificate and its client CA
+    for external_secret in gateway_tls:
+        assert {secrets["mesh-gateway-tls"], secrets["internal-ca"]} <= deps_names(external_secret)
+
+
+def test_apim_and_app_gateway_wait_for_their_key_vault_grants(plan: dict[str, Any]) -> None:
+    stack = plan["stack"]
+    grants = {f"mw-{stack}-kv-reader-apim", f"mw-{stack}-kv-reader-appgw"}
+    [appgw] = resources_of(plan, "azure-native:network:ApplicationGateway")
+    [apim] = resources_of(plan, "azure-native:apimanagement:ApiManagementService")
+    assert grants <= deps_names(appgw)
+    assert grants <= deps_names(apim)
+    for named in resources_of(plan, "azure-native:apimanagement:NamedValue"):
+        assert grants <= deps_names(named)
+
+
+def test_apim_private_dns_answers_its_real_host_names(plan: dict[str, Any]) -> None:
+    stack = plan["stack"]
+    service = one_name(plan, "azure-native:apimanagement:ApiManagementService", "serviceName")
+    records = {
+        (r["inputs"]["privateZoneName"], r["inputs"]["relativeRecordSetName"])
+        for r in resources_of(plan, "azure-native:privatedns:PrivateRecordSet")
+        if r["name"].startswith(f"mw-{stack}-apim-a-")
+    }
+    hosts = {f"{service}.azure-api.net"} | {
+        f"{service}.{endpoint}.azure-api.net"
+        for endpoint in ("portal", "developer", "management", "scm")
+    }
+    assert {(host, "@") for host in hosts} <= records
+    zones = {
+        r["inputs"]["privateZoneName"]
+        for r in resources_of(plan, "azure-native:privatedns:PrivateZone")
+    }
+    assert hosts <= zones
+    assert "azure-api.net" not in zones  # would hide every other APIM from the VNet
+
+
+def one_name(plan: dict[str, Any], type_: str, key: str) -> str:
+    [resource] = resources_of(plan, type_)
+    return str(resource["inputs"][key])
+
+
+def test_only_apim_reaches_the_mesh_gateway(plan: dict[str, Any]) -> None:
+    [nsg] = [
+        r
+        for r in resources_of(plan, "azure-native:network:NetworkSecurityGroup")
+        if r["name"].endswith("nsg-aks-nodes")
+    ]
+    rules = sorted(nsg["inputs"]["securityRules"], key=lambda r: r["priority"])
+    gateway = rules[0]["destinationAddressPrefix"]
+    assert (rules[0]["name"], rules[0]["sourceAddressPrefix"], rules[0]["access"]) == (
+        "AllowApimToMeshGateway",
+        "10.40.17.0/24",
+        "Allow",
+    )
+    deny = rules[-1]
+    assert (deny["access"], deny["sourceAddressPrefix"], deny["destinationAddressPrefix"]) == (
+        "Deny",
+        "VirtualNetwork",
+        gateway,
+    )
+    allowed_sources = {r["sourceAddressPrefix"] for r in rules if r["access"] == "Allow"}
+    assert {"AzureLoadBalancer", "10.40.0.0/20"} <= allowed_sources  # probes and nodes stay
+    policies = [
+        r
+        for r in resources_of(plan, "kubernetes:security.istio.io/v1:AuthorizationPolicy")
+        if r["inputs"]["metadata"]["name"] == "internal-gateway-sources"
+    ]
+    [policy] = policies
+    assert policy["inputs"]["spec"]["rules"] == [
+        {"from": [{"source": {"ipBlocks": ["10.40.17.0/24"]}}]}
+    ]
+
+
+def test_mesh_gateway_requires_apims_client_certificate(plan: dict[str, Any]) -> None:
+    [gateway] = resources_of(plan, "kubernetes:networking.istio.io/v1:Gateway")
+    tls = gateway["inputs"]["spec"]["servers"][0]["tls"]
+    assert tls["mode"] == "MUTUAL"
+    assert tls["subjectAltNames"] == ["apim-client.internal.meshward.example"]
+    [backend] = resources_of(plan, "azure-native:apimanagement:Backend")
+    assert backend["inputs"]["credentials"] == {"certificateIds": ["/certificates/mesh-client"]}
+    [apim] = resources_of(plan, "azure-native:apimanagement:ApiManagementService")
+    assert apim["inputs"]["certificates"][0]["storeName"] == "Root"
+    [appgw] = resources_of(plan, "azure-native:network:ApplicationGateway")
+    [settings] = appgw["inputs"]["backendHttpSettingsCollection"]
+    assert settings["trustedRootCertificates"][0]["id"].endswith(
+        "/trustedRootCertificates/internal-ca"
+    )
+    assert appgw["inputs"]["trustedRootCertificates"][0]["keyVaultSecretId"].endswith(
+        "/secrets/internal-ca-pfx"
+    )
+
+
+def test_secret_store_serves_only_namespaces_that_sync_and_reads_only_their_secrets(
+    plan: dict[str, Any],
+) -> None:
+    [store] = resources_of(plan, "kubernetes:external-secrets.io/v1:ClusterSecretStore")
+    synced = resources_of(plan, "kubernetes:external-secrets.io/v1:ExternalSecret")
+    namespaces = sorted({r["inputs"]["metadata"]["namespace"] for r in synced})
+    assert store["inputs"]["spec"]["conditions"] == [{"namespaces": namespaces}]
+    grants = [
+        r
+        for r in resources_of(plan, "azure-native:authorization:RoleAssignment")
+        if r["parent"].endswith("ExternalSecrets::mw-" + plan["stack"] + "-eso")
+    ]
+    assert grants and all("/secrets/" in g["inputs"]["scope"] for g in grants)
+    grant_names = {g["name"] for g in grants}
+    for external_secret in synced:
+        assert grant_names <= deps_names(external_secret)
