@@ -52,7 +52,8 @@ def test_a_patch_is_a_server_side_apply_document_of_the_patched_kind(
     (index,) = export.patches
     patch = export.objects[index]
     assert (patch["apiVersion"], patch["kind"]) == ("v1", "Service")
-    assert set(patch) == {"apiVersion", "kind", "metadata"}
+    assert set(patch) == {"apiVersion", "kind", "metadata", "spec"}
+    assert patch["spec"] == {"externalTrafficPolicy": "Local"}  # only the patched fields
     text = objects_yaml(export, "prod")
     assert "kubectl apply --server-side --field-manager=meshward" in text
 

@@ -139,6 +139,20 @@ def id_expression(arm_id: str, resource_group: str) -> str | None:
     return expression
 
 
+#: Keys azure-native renames from ARM's wire names (`x-ms-client-name`), e.g. Key Vault's
+#: `SecretAttributes.exp`/`nbf`, which the SDK calls `expires`/`notBefore`.
+_SDK_RENAMES = {"expires": "exp", "notBefore": "nbf"}
+
+
+def _arm_key(key: str, keys: dict[str, str | None], inner_keys: dict[str, str | None]) -> str:
+    """ARM's name for an SDK input key of a shape with `keys` (and `inner_keys`)."""
+    wire = _SDK_RENAMES.get(key)
+    known = key in keys or key in inner_keys
+    if wire is not None and not known and (wire in keys or wire in inner_keys):
+        return wire
+    return key
+
+
 def _place(
     value: Any,
     shape_id: str | None,
@@ -169,8 +183,9 @@ def _place(
     )
     out: dict[str, Any] = {}
     inner: dict[str, Any] = {}
-    for key, item in value.items():
-        where = f"{path}.{key}" if path else key
+    for sdk_key, item in value.items():
+        where = f"{path}.{sdk_key}" if path else sdk_key
+        key = _arm_key(sdk_key, keys, inner_keys)
         if key in keys and not (top and key in _TEMPLATE_KEYS):
             out[key] = _place(item, keys[key], catalog, where, unmapped)
         elif key in inner_keys:
