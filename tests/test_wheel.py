@@ -191,8 +191,10 @@ def test_edge_example_creates_only_the_edge_in_the_existing_network(
         "azure-native:apimanagement:ApiPolicy": 1,
         "azure-native:managedidentity:UserAssignedIdentity": 2,
         "azure-native:authorization:RoleAssignment": 2,
-        "azure-native:privatedns:PrivateZone": 2,
-        "azure-native:privatedns:VirtualNetworkLink": 2,
+        # The internal zone plus one per APIM default host name (gateway, portal, developer,
+        # management, scm).
+        "azure-native:privatedns:PrivateZone": 6,
+        "azure-native:privatedns:VirtualNetworkLink": 6,
     }.items():
         assert counts[typ] == count, typ
     # Existing: the VNet, its subnets, the resource group and the vault are not created.

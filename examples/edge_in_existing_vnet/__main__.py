@@ -31,7 +31,12 @@ appgw_config = AppGatewayConfig.model_validate(config.get_object("appGateway") o
 issuers = [JwtIssuer.model_validate(i) for i in config.require_object("jwtIssuers")]
 service_name = config.require("apimServiceName")  # globally unique
 internal_zone = config.require("internalDnsZone")  # holds apim.gatewayHostname
-service_zone = f"{service_name}.azure-api.net"  # APIM in internal mode has no public DNS
+# APIM in internal mode has no public DNS: one private zone per default host name
+# (<svc>.azure-api.net, <svc>.portal.azure-api.net, ...).
+service_zones = [
+    f"{service_name}.{endpoint}.azure-api.net" if endpoint else f"{service_name}.azure-api.net"
+    for endpoint in ("", "portal", "developer", "management", "scm")
+]
 
 appgw_identity, apim_identity = (
     ManagedIdentity(
@@ -65,7 +70,7 @@ network = Network(
         "base_name": name,
         "resource_group_name": resource_group,
         "location": location,
-        "private_dns_zones": [internal_zone, service_zone],
+        "private_dns_zones": [internal_zone, *service_zones],
     },
 )
 apim = ApiManagement(
@@ -82,7 +87,7 @@ apim = ApiManagement(
         "key_vault_uri": vault.vault_uri,
         "backend_url": config.require("backendUrl"),
         "internal_zone": internal_zone,
-        "service_zone": service_zone,
+        "service_zones": service_zones,
     },
     # The identity must be able to read the certificates when the service is created.
     opts=pulumi.ResourceOptions(depends_on=[network, *vault.reader_grants]),

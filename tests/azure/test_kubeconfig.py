@@ -81,9 +81,9 @@ def test_conversion_is_deterministic() -> None:
     )
 
 
-def test_a_kubeconfig_without_kubelogin_is_refused() -> None:
+def test_a_kubeconfig_without_kubelogin_is_left_as_it_is() -> None:
     static = "apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user: {token: abc}\n"
-    with pytest.raises(KubeconfigError, match="no user runs kubelogin"):
-        noninteractive_kubeconfig(static, "azurecli")
+    assert noninteractive_kubeconfig(static, "azurecli") == static
+    assert not is_interactive(static)
     with pytest.raises(KubeconfigError, match="not a kubeconfig"):
         noninteractive_kubeconfig("- just a list", "azurecli")

@@ -82,8 +82,8 @@ def noninteractive_kubeconfig(
 ) -> str:
     """`kubeconfig` with every kubelogin user switched to `mode` and never prompting.
 
-    Users that do not run kubelogin are left as they are; a kubeconfig without any kubelogin
-    user is an error, because it is not what an Entra ID cluster returns.
+    Users that do not run kubelogin are left as they are, so a kubeconfig without any (a
+    cluster with local accounts, a token) is returned unchanged: nothing in it prompts.
     """
     try:
         doc = yaml.safe_load(kubeconfig)
@@ -114,7 +114,7 @@ def noninteractive_kubeconfig(
         user["exec"] = new_exec
         converted += 1
     if not converted:
-        raise KubeconfigError("no user runs kubelogin (is this an Entra ID cluster?)")
+        return kubeconfig
     return yaml.safe_dump(doc, sort_keys=False)
 
 
