@@ -92,8 +92,10 @@ class Platform(pulumi.ComponentResource):
         tags = {**cfg.tags, "managed-by": "meshward", "environment": cfg.environment}
         protect = cfg.protect_stateful_resources
         child = pulumi.ResourceOptions(parent=self)
-        vault_name = global_name(cfg.prefix, cfg.environment, cfg.location, "kv", 24)
-        apim_name = global_name(cfg.prefix, cfg.environment, cfg.location, "apim", 50)
+        # `generation` moves both names after a destroy (soft-deleted ones keep theirs).
+        gen = cfg.generation
+        vault_name = global_name(cfg.prefix, cfg.environment, cfg.location, "kv", 24, gen)
+        apim_name = global_name(cfg.prefix, cfg.environment, cfg.location, "apim", 50, gen)
         internal_zone = cfg.network.internal_dns_zone
         ingress = cfg.mesh.ingress
         mesh_host = f"{ingress.hostname}.{internal_zone}"
