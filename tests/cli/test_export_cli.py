@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ def test_export_arm_writes_one_template(tmp_path: Path, capsys: pytest.CaptureFi
     assert template["contentVersion"] == "1.0.0.0"
     assert "ARM resources" in capsys.readouterr().out
     assert [p.name for p in tmp_path.iterdir()] == ["prod.arm.json"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_export_k8s_writes_the_stream_and_helm_values(tmp_path: Path) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import secrets
 import sys
-import tempfile
 from pathlib import Path
 
 FORMATS = ("arm", "k8s")
@@ -72,15 +71,22 @@ def _check_out_file(path: Path, fmt: str) -> None:
 
 
 def _write_file(path: Path, text: str) -> None:
-    """Write `path` whole or not at all (a temporary sibling renamed into place)."""
+    """Write `path` whole or not at all (a temporary sibling renamed into place), with ordinary
+    permissions under the umask (`tempfile.mkstemp` would make the file 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    while True:
+        staging = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            handle = staging.open("x", encoding="utf-8")
+        except FileExistsError:
+            continue
+        break
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with handle:
             handle.write(text)
-        Path(staging).replace(path)
+        staging.replace(path)
     except BaseException:
-        Path(staging).unlink(missing_ok=True)
+        staging.unlink(missing_ok=True)
         raise
 
 
