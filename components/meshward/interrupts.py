@@ -16,14 +16,15 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 _staging: dict[int, Path] = {}
+_cleanups: dict[int, Callable[[], None]] = {}
 _depth = 0
 _pending: int | None = None
 
@@ -34,6 +35,9 @@ def exit_code(signum: int) -> int:
 
 
 def _end(signum: int, after: str) -> None:
+    for cleanup in list(_cleanups.values()):
+        with suppress(Exception):
+            cleanup()
     for path in list(_staging.values()):
         shutil.rmtree(path, ignore_errors=True)
     name = signal.Signals(signum).name
@@ -68,6 +72,18 @@ def removed_on_interrupt(path: Path) -> Iterator[Path]:
         yield path
     finally:
         _staging.pop(key, None)
+
+
+@contextmanager
+def cleaned_up_on_interrupt(cleanup: Callable[[], None]) -> Iterator[None]:
+    """Run `cleanup` (e.g. removing a temporary git worktree) if the run is interrupted
+    inside the block; the block's own `finally` covers the other endings."""
+    key = id(cleanup)
+    _cleanups[key] = cleanup
+    try:
+        yield
+    finally:
+        _cleanups.pop(key, None)
 
 
 @contextmanager

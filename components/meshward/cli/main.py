@@ -16,6 +16,10 @@ from meshward.errors import UserInputError
 #: their command runs, so `validate` never pays for the Azure SDK.
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("meshward.cli.check", "Run the guardrail catalogue over Istio YAML or a plan."),
+    "diff": (
+        "meshward.cli.diff",
+        "Compare two plans or revisions: resources, who-can-call-whom, guardrail findings.",
+    ),
     "plan": ("meshward.cli.plan", "Render a stack offline under Pulumi's mock engine."),
     "export": (
         "meshward.cli.export",

@@ -150,6 +150,8 @@ class Destination:
     """Workload (container) port."""
     protocol: str
     """`http`, `http2`, `grpc` or `tcp`."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """The workload's pod labels (its selector), so a request can be written for it."""
 
     @property
     def is_http(self) -> bool:
@@ -270,7 +272,12 @@ class AccessMatrix:
             "simulated": self.simulated,
             "callers": [c.to_dict() for c in self.callers],
             "destinations": [
-                {"workload": d.workload, "port": d.port, "protocol": d.protocol}
+                {
+                    "workload": d.workload,
+                    "port": d.port,
+                    "protocol": d.protocol,
+                    "labels": dict(d.labels),
+                }
                 for d in self.destinations
             ],
             "edges": [e.to_dict() for e in self.edges],
@@ -905,7 +912,7 @@ def _probe_workloads(
             )
             method_key = _value_classes(METHODS, checks, lambda m: _attrs(method=m))
         for port in sorted(w.ports, key=lambda p: p.port):
-            dest = Destination(w.ref, port.port, port.protocol)
+            dest = Destination(w.ref, port.port, port.protocol, tuple(sorted(w.selector.items())))
             results.destinations.append(dest)
             outcomes: list[tuple[_Outcome, Sequence[int]]] = []
             for representative, members in classes:
