@@ -4,6 +4,7 @@ and one create-only input."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,20 @@ def test_neither_folder_nor_revision_exits_2(
 ) -> None:
     assert main(["diff", str(tmp_path / "nope"), "no-such-revision-xyz"]) == 2
     assert "BASE" in capsys.readouterr().err
+
+
+def test_a_plan_from_before_destination_labels_is_asked_with_the_other_sides_labels(
+    plans: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Dev's ledger-db is selected by `tier: data` as well as `app`: guessing the default
+    # selector for the older plan would report its two edges as gained.
+    base, _ = plans
+    old = tmp_path / "old"
+    shutil.copytree(base, old)
+    access = json.loads((old / "access.json").read_text())
+    for dest in access["destinations"]:
+        dest.pop("labels", None)
+    (old / "access.json").write_text(json.dumps(access))
+    code, doc = _diff(capsys, str(old), str(base))
+    assert code == 0
+    assert doc["access"] == {"gained": [], "lost": []}

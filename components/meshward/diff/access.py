@@ -73,18 +73,31 @@ def _destinations(side: PlanFolder) -> dict[tuple[str, int], dict[str, Any]]:
     return {(str(d["workload"]), int(d["port"])): d for d in side.access.get("destinations") or []}
 
 
-def _labels(dest: Mapping[str, Any]) -> dict[str, str]:
-    labels = dest.get("labels")
-    if isinstance(labels, dict):
-        return {str(k): str(v) for k, v in labels.items()}
-    # access.json before destinations carried labels: the compiler's default selector.
-    return {"app": str(dest["workload"]).split("/", 1)[1]}
+def _labels_of(sides: Sequence[PlanFolder]) -> dict[str, dict[str, str]]:
+    """Workload → pod labels, head's winning over base's.
+
+    A workload's labels belong to the workload, not to a revision's policies: a plan written
+    before `access.json` destinations carried labels is asked with the labels the other side
+    knows, and with the compiler's default selector (`app: <name>`) only when neither knows
+    them. Guessing per side would report a change where only the plan format changed.
+    """
+    out: dict[str, dict[str, str]] = {}
+    for side in sides:
+        for dest in side.access.get("destinations") or []:
+            workload = str(dest["workload"])
+            labels = dest.get("labels")
+            if isinstance(labels, dict):
+                out[workload] = {str(k): str(v) for k, v in labels.items()}
+            else:
+                out.setdefault(workload, {"app": workload.split("/", 1)[1]})
+    return out
 
 
 def _allowed(
     side: PlanFolder,
     callers: Mapping[str, Mapping[str, Any]],
     paths_of: Mapping[str, Sequence[str]],
+    labels_of: Mapping[str, Mapping[str, str]],
 ) -> tuple[set[Atom], int]:
     simulator = Simulator(side.security_objects, side.settings)
     tokens = {
@@ -95,7 +108,7 @@ def _allowed(
     probes = 0
     for (workload, port), dest in sorted(_destinations(side).items()):
         namespace, name = workload.split("/", 1)
-        destination = {"namespace": namespace, "labels": _labels(dest), "port": port}
+        destination = {"namespace": namespace, "labels": dict(labels_of[workload]), "port": port}
         http = dest.get("protocol") != "tcp"
         for cid, caller in callers.items():
             source = {"principal": caller.get("principal"), "ip": caller.get("ip")}
@@ -174,8 +187,9 @@ def access_diff(base: PlanFolder, head: PlanFolder) -> AccessDiff:
             found |= patterns.get(side.settings.root_namespace, set())
             patterns_of[workload] = sorted(found)
     paths_of = {w: probe_paths(p) for w, p in patterns_of.items()}
-    before, probes_before = _allowed(base, callers, paths_of)
-    after, probes_after = _allowed(head, callers, paths_of)
+    labels_of = _labels_of((base, head))
+    before, probes_before = _allowed(base, callers, paths_of, labels_of)
+    after, probes_after = _allowed(head, callers, paths_of, labels_of)
     order = {cid: i for i, cid in enumerate(callers)}
     return AccessDiff(
         gained=_edges(after - before, protocols, paths_of, patterns_of, order),
