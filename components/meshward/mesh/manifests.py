@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from meshward.errors import Problem, UserInputError
 from meshward.yaml_documents import DocumentSyntaxError, read_documents, read_text
+
+_T = TypeVar("_T")
 
 SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 
@@ -68,23 +70,31 @@ def parse_documents(text: str, source: str) -> tuple[list[dict[str, Any]], list[
     return out, problems
 
 
-def load_manifests(paths: Sequence[Path]) -> list[dict[str, Any]]:
-    """Every object in `paths` (files, or directories searched recursively for *.yaml, *.yml,
-    *.json), in a stable order; raises `UserInputError` naming every unreadable file."""
+def _load(
+    paths: Sequence[Path], parse: Callable[[str, str], tuple[list[_T], list[Problem]]]
+) -> list[_T]:
+    """Parse every file in `paths` with `parse`; raise `UserInputError` naming every
+    unreadable file or document (all of them, not just the first)."""
     problems: list[Problem] = []
-    objects: list[dict[str, Any]] = []
+    objects: list[_T] = []
     for file in _files(paths, problems):
         try:
             text = read_text(file)
         except DocumentSyntaxError as exc:
             problems.append(Problem(exc.source, exc.problems[0].message))
             continue
-        found, bad = parse_documents(text, str(file))
+        found, bad = parse(text, str(file))
         objects.extend(found)
         problems.extend(bad)
     if problems:
         raise UserInputError(problems)
     return objects
+
+
+def load_manifests(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """Every object in `paths` (files, or directories searched recursively for *.yaml, *.yml,
+    *.json), in a stable order; raises `UserInputError` naming every unreadable file."""
+    return _load(paths, parse_documents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,17 +129,4 @@ def parse_located(text: str, source: str) -> tuple[list[Located], list[Problem]]
 def load_located(paths: Sequence[Path]) -> list[Located]:
     """Every object in `paths` with its file and first line; raises `UserInputError` naming
     every unreadable file or document."""
-    problems: list[Problem] = []
-    objects: list[Located] = []
-    for file in _files(paths, problems):
-        try:
-            text = read_text(file)
-        except DocumentSyntaxError as exc:
-            problems.append(Problem(exc.source, exc.problems[0].message))
-            continue
-        found, bad = parse_located(text, str(file))
-        objects.extend(found)
-        problems.extend(bad)
-    if problems:
-        raise UserInputError(problems)
-    return objects
+    return _load(paths, parse_located)
