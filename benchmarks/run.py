@@ -74,8 +74,29 @@ def _peak_mib() -> float:
 # ---- the engine floor ----------------------------------------------------------------------
 
 
+def _wire_value(value: Any, made: dict[str, Any]) -> Any:
+    """A recorded wire value as a program input: a secret as a secret `Output`, a resource
+    reference as the floor's own resource of that URN, anything else as it is."""
+    import pulumi
+    from pulumi.runtime import rpc
+
+    if isinstance(value, dict):
+        sig = value.get(rpc._special_sig_key)
+        if sig == rpc._special_secret_sig:
+            return pulumi.Output.secret(_wire_value(value["value"], made))
+        if sig == rpc._special_resource_sig:
+            return made[value["urn"]]
+        if sig is not None:
+            return rpc.deserialize_property(value)
+        return {k: _wire_value(v, made) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire_value(v, made) for v in value]
+    return value
+
+
 def floor_program(capture: Any) -> Callable[[], None]:
-    """A program that registers exactly what `capture` recorded, with no meshward code."""
+    """A program that registers exactly what `capture` recorded (types, names, parents,
+    providers, dependencies and inputs, secrets as secrets) with no meshward code."""
     import pulumi
 
     def program() -> None:
@@ -83,19 +104,24 @@ def floor_program(capture: Any) -> Callable[[], None]:
         for r in capture.registrations:
             if r.type == "pulumi:pulumi:Stack":
                 continue
+            provider = made.get(r.provider.rsplit("::", 1)[0]) if r.provider else None
             opts = pulumi.ResourceOptions(
                 parent=made.get(r.parent) if r.parent else None,
                 depends_on=[made[d] for d in r.dependencies if d in made],
                 protect=r.protect,
+                provider=provider if isinstance(provider, pulumi.ProviderResource) else None,
             )
+            inputs = dict(r.inputs) if r.wire_inputs is None else _wire_value(r.wire_inputs, made)
             res: pulumi.Resource
-            if not r.custom:
+            if r.remote:
+                res = pulumi.ComponentResource(r.type, r.name, inputs, opts, remote=True)
+            elif not r.custom:
                 res = pulumi.ComponentResource(r.type, r.name, None, opts)
                 res.register_outputs({})
             elif r.type.startswith("pulumi:providers:"):
-                res = pulumi.ProviderResource(r.type.split(":")[2], r.name, dict(r.inputs), opts)
+                res = pulumi.ProviderResource(r.type.split(":")[2], r.name, inputs, opts)
             else:
-                res = pulumi.CustomResource(r.type, r.name, dict(r.inputs), opts)
+                res = pulumi.CustomResource(r.type, r.name, inputs, opts)
             made[r.urn] = res
 
     return program
@@ -111,7 +137,6 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
     from meshward.config import parse_platform_config
     from meshward.engine.harness import run_function
     from meshward.engine.plan import kubernetes_objects, plan_document
-    from meshward.engine.planner import plan_config
     from meshward.mesh.access import mesh_settings, plan_access
     from meshward.mesh.compiler import compile_mesh
     from meshward.mesh.istio import validate_document
@@ -125,7 +150,18 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
     config = dict(raw)
     objects: list[dict[str, Any]] | None = None
     if plan:
+        import meshward.engine.planner as planner
+
+        # The floor replays what the CLI's own run registered (no second program run).
+        runs: list[Any] = []
+        plan_stack = planner.plan_stack
+
+        def keep(*args: Any, **kwargs: Any) -> Any:
+            runs.append(plan_stack(*args, **kwargs))
+            return runs[-1]
+
         stack_file = write_stack(ROOT, size, seed)
+        planner.plan_stack = keep
         try:
             with tempfile.TemporaryDirectory() as tmp, recording() as phases:
                 argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
@@ -138,13 +174,15 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
             out["plan_files"] = files
             out["plan_peak_mib"] = _peak_mib()
         finally:
+            planner.plan_stack = plan_stack
             stack_file.unlink()
-        planned = plan_config(ROOT / "__main__.py", PROJECT, name, config)
+        (planned,) = runs
         out["resources"] = len(planned.capture.registrations)
         out["floor"], _ = _clock(
             lambda: run_function(floor_program(planned.capture), PROJECT, name, config)
         )
         objects = kubernetes_objects(plan_document(planned.capture))
+        del planned, runs
 
     platform_raw = raw[f"{PROJECT}:platform"]
     repeat = 3 if size <= 1000 else 1

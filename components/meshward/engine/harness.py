@@ -36,6 +36,14 @@ class Registration:
     dependencies: tuple[str, ...]
     inputs: dict[str, Any]
     """Inputs as the provider would receive them; secret values replaced by `[secret]`."""
+    remote: bool = False
+    """A component implemented by a provider (Helm `Chart` v4), registered like a custom one."""
+    provider: str | None = None
+    """The provider reference (`<urn>::<id>`) the resource was registered with."""
+    wire_inputs: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    """Only where `inputs` lost something (a secret, a resource reference): the properties as
+    the engine received them, secrets included, so the benchmark's engine floor can register
+    exactly the same inputs. Never written anywhere."""
 
 
 @dataclass
@@ -62,18 +70,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _mask_secrets(value: Any) -> Any:
+def _mask_secrets(value: Any, special: list[bool]) -> Any:
     """The request's property values with each secret masked where it sits: deserializing
     whole properties (Pulumi's `deserialize_properties`) would mark a whole object secret for
-    one secret leaf, hiding e.g. a Key Vault secret's content type and expiry from reviews."""
+    one secret leaf, hiding e.g. a Key Vault secret's content type and expiry from reviews.
+    Appends to `special` when a secret, resource reference, asset or archive was met."""
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            special.append(True)
             return SECRET_PLACEHOLDER
         if value.get(rpc._special_sig_key) is not None:
+            special.append(True)
             return _plain(rpc.deserialize_property(value, keep_unknowns=True))
-        return {k: _mask_secrets(v) for k, v in value.items()}
+        return {k: _mask_secrets(v, special) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask_secrets(v) for v in value]
+        return [_mask_secrets(v, special) for v in value]
     return value
 
 
@@ -93,7 +104,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        inputs = _mask_secrets(json_format.MessageToDict(request.object))
+        wire = json_format.MessageToDict(request.object)
+        special: list[bool] = []
+        inputs = _mask_secrets(wire, special)
         self.capture.registrations.append(
             Registration(
                 urn=response.urn,
@@ -104,6 +117,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect),
                 dependencies=tuple(sorted(set(request.dependencies))),
                 inputs=_plain(inputs),
+                remote=bool(request.remote),
+                provider=request.provider or None,
+                wire_inputs=wire if special else None,
             )
         )
         return response
