@@ -15,6 +15,8 @@ PLAN_FILE = "plan.json"
 MANIFEST_DIR = "manifests"
 HELM_TYPES = ("kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Release")
 CLUSTER_DIR = "_cluster"
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter where PyYAML has it (about 5× faster, the same text byte for byte)."""
 
 
 def plan_document(capture: Capture) -> dict[str, Any]:
@@ -92,7 +94,9 @@ def _ordered(obj: dict[str, Any]) -> dict[str, Any]:
 
 def to_yaml(obj: dict[str, Any]) -> str:
     """Block-style YAML with Kubernetes' conventional top-level key order."""
-    text: str = yaml.safe_dump(_ordered(obj), sort_keys=False, default_flow_style=False, width=100)
+    text: str = yaml.dump(
+        _ordered(obj), Dumper=_DUMPER, sort_keys=False, default_flow_style=False, width=100
+    )
     return text
 
 
