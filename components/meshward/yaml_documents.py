@@ -14,10 +14,8 @@ to PyYAML's own constructor for anything unusual (tags, anchors, merge keys).
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from meshward.collector import collector_paused
 from meshward.errors import Problem, UserInputError
 
 LIBYAML: bool = hasattr(yaml, "CSafeLoader")
@@ -130,23 +129,6 @@ def read_documents(text: str, source: str, *, json_input: bool = False) -> list[
         finally:
             loader.dispose()
     return documents
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a bulk load, restoring it afterwards.
-
-    Parsing (and validating) a large manifest allocates millions of small objects that all
-    stay alive; the collector would rescan them again and again (a fifth to a quarter of the
-    time) for no garbage. Temporaries are freed by reference counting meanwhile.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _syntax_error(exc: yaml.YAMLError, source: str) -> DocumentSyntaxError:

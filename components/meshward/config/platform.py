@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from meshward.collector import collector_paused
 from meshward.config._base import ConfigModel
 from meshward.config.aks import AksConfig
 from meshward.config.certificates import CertificatesConfig
@@ -163,6 +164,7 @@ def parse_platform_config(data: Any, root: str = "platform") -> PlatformConfig:
     if not isinstance(data, dict):
         raise ConfigError([Problem(root, f"must be a mapping, got {type(data).__name__}")])
     try:
-        return PlatformConfig.model_validate(data)
+        with collector_paused():
+            return PlatformConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(problems_from_validation_error(exc, PlatformConfig, root)) from None

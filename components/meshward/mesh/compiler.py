@@ -41,6 +41,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from meshward.collector import collector_paused
 from meshward.config.jwt import JwtIssuer
 from meshward.mesh.intent.models import (
     AccessRule,
@@ -421,6 +422,7 @@ def _extra(raw: dict[str, Any], index: int) -> dict[str, Any]:
     return obj
 
 
+@collector_paused()
 def compile_mesh(
     intent: MeshIntent,
     issuers: Sequence[JwtIssuer],

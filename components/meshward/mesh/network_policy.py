@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from meshward.collector import collector_paused
 from meshward.mesh.compiler import metadata
 from meshward.mesh.intent.models import AccessRule, BreakGlassGrant, MeshIntent, Workload
 
@@ -66,6 +67,7 @@ def _policy(name: str, namespace: str, spec: dict[str, Any], sources: list[str])
     }
 
 
+@collector_paused()
 def compile_network_policies(intent: MeshIntent, *, ingress_namespace: str) -> list[dict[str, Any]]:
     """Every NetworkPolicy for `intent`, sorted by namespace and name."""
     out: list[dict[str, Any]] = []

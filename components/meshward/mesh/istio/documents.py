@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from meshward.collector import collector_paused
 from meshward.errors import Problem, UserInputError
 from meshward.mesh.istio._base import DECODED
 from meshward.mesh.istio.authorization import AuthorizationPolicy
@@ -16,7 +17,7 @@ from meshward.mesh.istio.envelope import API_VERSIONS, GROUP
 from meshward.mesh.istio.peer_authentication import PeerAuthentication
 from meshward.mesh.istio.problems import IstioValidationError, problems_from_pydantic
 from meshward.mesh.istio.request_authentication import RequestAuthentication
-from meshward.yaml_documents import DocumentSyntaxError, collector_paused, read_documents
+from meshward.yaml_documents import DocumentSyntaxError, read_documents
 
 IstioObject = AuthorizationPolicy | RequestAuthentication | PeerAuthentication
 """Any of the three security.istio.io kinds."""
