@@ -343,3 +343,14 @@ def test_workload_rule_allows_only_that_principal_method_and_path() -> None:
 def test_untargeted_workload_in_default_deny_namespace_refuses_everything() -> None:
     web = {"namespace": "web", "labels": {"app": "frontend"}, "port": 8080}
     assert decide(http(web, INGRESS, "/")) == 403
+
+
+def test_nested_rule_lists_are_deduplicated_in_the_order_the_whole_rule_is_canonicalized() -> None:
+    from meshward.mesh.compiler import _distinct, _sorted_unique
+
+    items = [{"b": 2, "a": [1]}, {"a": [0]}, {"a": [1], "b": 2}]
+    distinct = _distinct(items)
+    # Same members and order as the key-sorting form, each item kept as built (no copy).
+    assert distinct == _sorted_unique(items) == [{"a": [0]}, {"a": [1], "b": 2}]
+    assert any(d is items[2] for d in distinct)
+    assert list(distinct[1]) == ["a", "b"] and list(_sorted_unique(items)[1]) == ["a", "b"]

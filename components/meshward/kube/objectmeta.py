@@ -102,15 +102,21 @@ def _string_map(meta: Mapping[str, Any], field: str, check: Any) -> list[Problem
         return [_bad(path, values, "must be a map of string to string")]
     out: list[Problem] = []
     for key, value in values.items():
-        at = f"{path}[{json.dumps(str(key))}]"
         if not isinstance(value, str):
-            out.append(_bad(at, value, "must be a string (quote it in YAML)"))
+            out.append(_bad(_entry(path, key), value, "must be a string (quote it in YAML)"))
             continue
-        out += check(at, str(key), value)
+        out += check(path, str(key), value)
     return out
 
 
-def _label_problems(at: str, key: str, value: str) -> list[Problem]:
+def _entry(path: str, key: Any) -> str:
+    return f"{path}[{json.dumps(str(key))}]"
+
+
+def _label_problems(path: str, key: str, value: str) -> list[Problem]:
+    if not qualified_name_errors(key) and len(value) <= 63 and _LABEL_VALUE.match(value):
+        return []  # the usual case, without building the entry's path
+    at = _entry(path, key)
     out = [
         Problem(at, f"Invalid value: {_json(key)}: {why} {_TAG}")
         for why in qualified_name_errors(key)
@@ -122,10 +128,10 @@ def _label_problems(at: str, key: str, value: str) -> list[Problem]:
     return out
 
 
-def _annotation_problems(at: str, key: str, _value: str) -> list[Problem]:
+def _annotation_problems(path: str, key: str, _value: str) -> list[Problem]:
+    whys = qualified_name_errors(key.lower())
     return [
-        Problem(at, f"Invalid value: {_json(key)}: {why} {_TAG}")
-        for why in qualified_name_errors(key.lower())
+        Problem(_entry(path, key), f"Invalid value: {_json(key)}: {why} {_TAG}") for why in whys
     ]
 
 

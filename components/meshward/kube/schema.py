@@ -521,6 +521,8 @@ def _bounds(value: float, node: Schema, shown: str, add: Any) -> None:
 
 
 def _duplicates(value: list[Any], node: Schema, path: str, out: list[Problem]) -> None:
+    if all(type(item) is str for item in value) and len(set(value)) == len(value):
+        return  # distinct strings (the usual set-list) have distinct JSON texts
     seen: set[str] = set()
     for index, item in enumerate(value):
         if node.list_type == "map" and isinstance(item, Mapping):

@@ -70,7 +70,15 @@ def _canon(value: Any) -> str:
 
 
 def _sorted_unique(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Distinct items in canonical order, each rebuilt with its keys sorted (at every level)."""
     return [json.loads(t) for t in sorted({_canon(i) for i in items})]
+
+
+def _distinct(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Distinct items in canonical order, as they are: for lists nested in a rule, which
+    `_sorted_unique` rebuilds with sorted keys once more as part of the whole rule."""
+    by_text = {_canon(i): i for i in items}
+    return [by_text[t] for t in sorted(by_text)]
 
 
 def metadata(
@@ -180,11 +188,11 @@ class _Compiler:
                 for claim, values in src.jwt.claims.items()
             ]
         out: dict[str, Any] = {
-            "from": _sorted_unique({"source": s} for s in sources),
+            "from": _distinct({"source": s} for s in sources),
             "to": [{"operation": operation}],
         }
         if when:
-            out["when"] = _sorted_unique(when)
+            out["when"] = _distinct(when)
         return out
 
     def deny_rule(self, rule: DenyRule, workload: Workload) -> dict[str, Any]:
@@ -206,7 +214,7 @@ class _Compiler:
             sources = [exempt] if exempt else []
         out: dict[str, Any] = {}
         if sources:
-            out["from"] = _sorted_unique({"source": s} for s in sources)
+            out["from"] = _distinct({"source": s} for s in sources)
         if operation:
             out["to"] = [{"operation": operation}]
         return out
@@ -216,7 +224,7 @@ class _Compiler:
         sources = [{**p, **no_token} for p in self.peers(rule.from_)] or [no_token]
         ports = [str(p.port) for p in self.intent.target_ports(rule.to, workload)]
         return {
-            "from": _sorted_unique({"source": s} for s in sources),
+            "from": _distinct({"source": s} for s in sources),
             "to": [{"operation": {"ports": ports}}],
         }
 
