@@ -2,31 +2,54 @@
 other does not, grouped back into `access.json` edge objects.
 
 Rendered edges cannot be compared as strings: each revision labels paths by its own patterns
-(`/api/*` in one, `/api/v2/*` in the other) and `paths: ["*"]` means "every path no pattern
-names". So both revisions' security objects are re-decided by the simulator over one common
-set of questions: the union of both revisions' callers (from `access.json`), and per
-destination the probe paths of the union of both revisions' path patterns. A destination is
-asked only in the revisions that declare it (a workload that does not exist allows nothing).
+(`/api/*` in one, `/api/v2/*` in the other), asks its own callers, and `paths: ["*"]` means
+"every path no pattern names". So both revisions are asked one common set of questions: the
+union of both revisions' callers (from `access.json`), and per namespace the union of both
+revisions' path patterns (hence the same probe paths and path labels on both sides). A
+destination is asked only in the revisions that declare it (a workload that does not exist
+allows nothing).
+
+Computed, not brute-forced:
+
+* a destination whose sidecar picks up the same security objects in both revisions (same
+  settings, same protocol) decides every question alike, so it is not asked at all;
+* the others are decided per revision by the access matrix's per-class computation
+  (`meshward.mesh.access.access_matrix_for`: one simulation per class of callers, paths and
+  methods the destination's policies can tell apart), which lists only allowed callers;
+* where the two revisions' rows for a (caller, destination, port) differ, both are expanded
+  into atoms over the common probe paths and compared; equal rows mean equal atoms.
+
+`access_diff(..., exhaustive=True)` skips both shortcuts and simulates every caller × path ×
+method of every destination: the oracle the tests hold the computed diff to.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from meshward.diff.folder import PlanFolder
 from meshward.mesh.access import (
-    METHODS,
+    ANY,
+    AccessMatrix,
+    Caller,
     Edge,
+    Row,
     _summarise,
+    access_matrix_for,
     path_label,
     probe_paths,
 )
-from meshward.mesh.simulation import Jwt, Request, Simulator
+from meshward.mesh.intent.models import MeshIntent, Workload, WorkloadPort
+from meshward.mesh.simulation import Jwt, MeshSettings
+from meshward.mesh.simulation.scope import describe, selection
 
 Atom = tuple[str, str, int, str, str]
 """(caller id, workload, port, method, path); method and path are `""` on TCP ports."""
+Port = tuple[str, int]
+"""(workload, port)."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +58,12 @@ class AccessDiff:
 
     gained: tuple[Edge, ...]
     lost: tuple[Edge, ...]
-    probes: int = 0
+    destinations: int = 0
+    """Workload ports in either revision."""
+    decided: int = 0
+    """Workload ports re-decided (the others pick up the same objects in both revisions)."""
+    simulated: int = 0
+    """Requests simulated over both revisions."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -69,8 +97,23 @@ def _callers(sides: Sequence[PlanFolder]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _destinations(side: PlanFolder) -> dict[tuple[str, int], dict[str, Any]]:
-    return {(str(d["workload"]), int(d["port"])): d for d in side.access.get("destinations") or []}
+def _caller(doc: Mapping[str, Any]) -> Caller:
+    token = doc.get("token")
+    return Caller(
+        id=str(doc["id"]),
+        kind=doc.get("kind", "workload"),
+        principal=doc.get("principal"),
+        ip=doc.get("ip"),
+        token=Jwt.model_validate(token) if token else None,
+    )
+
+
+def _destinations(side: PlanFolder) -> dict[Port, str]:
+    """(workload, port) → protocol of the workload ports a revision declares."""
+    return {
+        (str(d["workload"]), int(d["port"])): str(d.get("protocol", "http"))
+        for d in side.access.get("destinations") or []
+    }
 
 
 def _labels_of(sides: Sequence[PlanFolder]) -> dict[str, dict[str, str]]:
@@ -93,58 +136,139 @@ def _labels_of(sides: Sequence[PlanFolder]) -> dict[str, dict[str, str]]:
     return out
 
 
-def _allowed(
-    side: PlanFolder,
-    callers: Mapping[str, Mapping[str, Any]],
-    paths_of: Mapping[str, Sequence[str]],
+class _Scopes:
+    """What a sidecar picks up in one revision, as comparable text: the PeerAuthentications
+    of its namespace and the root namespace, and the AuthorizationPolicies and
+    RequestAuthentications there that select its labels, in input order. The simulator
+    consults nothing else about a destination, so equal scopes decide every request alike."""
+
+    def __init__(self, objects: Sequence[Mapping[str, Any]], settings: MeshSettings) -> None:
+        self.root = settings.root_namespace
+        self.by_namespace: dict[str, list[tuple[Any, str]]] = {}
+        for index, obj in enumerate(objects):
+            ref = describe(obj, index)
+            if ref is not None:
+                text = json.dumps(obj, sort_keys=True, default=str)
+                self.by_namespace.setdefault(ref.namespace, []).append((ref, text))
+
+    def namespace_text(self, namespace: str) -> tuple[str, ...]:
+        """Every security object a sidecar in `namespace` could pick up."""
+        spaces = [self.root] if namespace == self.root else [self.root, namespace]
+        return tuple(t for ns in spaces for _, t in self.by_namespace.get(ns, ()))
+
+    def of(self, namespace: str, labels: Mapping[str, str]) -> tuple[str, ...]:
+        """The objects the sidecar of a workload with `labels` in `namespace` picks up."""
+        spaces = [self.root] if namespace == self.root else [self.root, namespace]
+        found = [
+            (ref.index, text)
+            for ns in spaces
+            for ref, text in self.by_namespace.get(ns, ())
+            if ref.kind == "PeerAuthentication" or selection(ref, labels) is None
+        ]
+        return tuple(text for _, text in sorted(found))
+
+
+def _changed(
+    base: PlanFolder,
+    head: PlanFolder,
+    ports: Mapping[Port, tuple[str | None, str | None]],
     labels_of: Mapping[str, Mapping[str, str]],
-) -> tuple[set[Atom], int]:
-    simulator = Simulator(side.security_objects, side.settings)
-    tokens = {
-        cid: Jwt.model_validate(c["token"]) if c.get("token") else None
-        for cid, c in callers.items()
-    }
-    atoms: set[Atom] = set()
-    probes = 0
-    for (workload, port), dest in sorted(_destinations(side).items()):
-        namespace, name = workload.split("/", 1)
-        destination = {"namespace": namespace, "labels": dict(labels_of[workload]), "port": port}
-        http = dest.get("protocol") != "tcp"
-        for cid, caller in callers.items():
-            source = {"principal": caller.get("principal"), "ip": caller.get("ip")}
-            if not http:
-                decision = simulator.evaluate(
-                    Request.model_validate(
-                        {"destination": destination, "protocol": "TCP", "source": source}
-                    )
-                )
-                probes += 1
-                if decision.decision == "ALLOW":
-                    atoms.add((cid, workload, port, "", ""))
-                continue
-            for path in paths_of[workload]:
-                for method in METHODS:
-                    request = Request.model_validate(
-                        {
-                            "destination": destination,
-                            "protocol": "HTTP",
-                            "source": source,
-                            "method": method,
-                            "path": path,
-                            "host": f"{name}.{namespace}.svc.cluster.local",
-                        }
-                    )
-                    if tokens[cid] is not None:
-                        request = request.model_copy(update={"jwt": tokens[cid]})
-                    probes += 1
-                    if simulator.evaluate(request).decision == "ALLOW":
-                        atoms.add((cid, workload, port, method, path))
-    return atoms, probes
+) -> set[Port]:
+    """The workload ports whose decisions may differ between the revisions."""
+    if base.settings != head.settings:
+        return set(ports)
+    scopes = (
+        _Scopes(base.security_objects, base.settings),
+        _Scopes(head.security_objects, head.settings),
+    )
+    same_namespace: dict[str, bool] = {}
+    same_workload: dict[str, bool] = {}
+    out: set[Port] = set()
+    for (workload, port), (before, after) in ports.items():
+        if before != after:  # declared on one side only, or its protocol changed
+            out.add((workload, port))
+            continue
+        namespace = workload.split("/", 1)[0]
+        if namespace not in same_namespace:
+            same_namespace[namespace] = len({s.namespace_text(namespace) for s in scopes}) == 1
+        if same_namespace[namespace]:
+            continue
+        if workload not in same_workload:
+            labels = labels_of[workload]
+            same_workload[workload] = len({s.of(namespace, labels) for s in scopes}) == 1
+        if not same_workload[workload]:
+            out.add((workload, port))
+    return out
+
+
+def _matrix(
+    side: PlanFolder,
+    asked: Iterable[Port],
+    protocols: Mapping[Port, str],
+    callers: Sequence[Caller],
+    extra_patterns: Mapping[str, Iterable[str]],
+    labels_of: Mapping[str, Mapping[str, str]],
+    *,
+    exhaustive: bool,
+) -> AccessMatrix:
+    """One revision's decisions on the `asked` workload ports it declares."""
+    ports: dict[str, list[WorkloadPort]] = {}
+    for workload, port in sorted(asked):
+        if (workload, port) in protocols:
+            protocol = protocols[(workload, port)]
+            ports.setdefault(workload, []).append(WorkloadPort(port=port, protocol=protocol))
+    workloads = [
+        Workload(
+            name=ref.split("/", 1)[1],
+            namespace=ref.split("/", 1)[0],
+            labels=dict(labels_of[ref]),
+            ports=found,
+        )
+        for ref, found in ports.items()
+    ]
+    return access_matrix_for(
+        side.security_objects,
+        MeshIntent(workloads=workloads),
+        callers,
+        side.settings,
+        extra_patterns=extra_patterns,
+        exhaustive=exhaustive,
+    )
+
+
+def _rows(matrix: AccessMatrix) -> dict[tuple[str, str, int], tuple[Row, ...]]:
+    out: dict[tuple[str, str, int], list[Row]] = {}
+    for e in matrix.edges:
+        out.setdefault((e.caller, e.to, e.port), []).append((e.methods, e.paths, e.except_paths))
+    return {key: tuple(sorted(rows)) for key, rows in out.items()}
+
+
+def row_atoms(
+    rows: Iterable[Row], paths: Sequence[str], labels: Mapping[str, str]
+) -> set[tuple[str, str]]:
+    """(method, path) pairs the summary rows of one edge allow, over the probe `paths` they
+    were summarised from (`labels`: each path's label). A row names path labels, or concrete
+    probe paths where a label's paths disagreed; `*` with exceptions means every path but
+    those. A TCP row (no methods, no paths) allows the one connection `("", "")`."""
+    out: set[tuple[str, str]] = set()
+    for methods, shown, excepted in rows:
+        if not shown:
+            out.add(("", ""))
+            continue
+        for path in paths:
+            keys = (path, labels[path])
+            if shown == (ANY,):
+                covered = not any(k in excepted for k in keys)
+            else:
+                covered = any(k in shown for k in keys)
+            if covered:
+                out.update((m, path) for m in methods)
+    return out
 
 
 def _edges(
     atoms: Iterable[Atom],
-    protocols: Mapping[tuple[str, int], str],
+    protocols: Mapping[Port, str],
     paths_of: Mapping[str, Sequence[str]],
     patterns_of: Mapping[str, Sequence[str]],
     caller_order: Mapping[str, int],
@@ -172,27 +296,61 @@ def _edges(
     return tuple(edges)
 
 
-def access_diff(base: PlanFolder, head: PlanFolder) -> AccessDiff:
-    """Re-decide both revisions over the union of their questions and compare atom by atom."""
-    callers = _callers((base, head))
-    by_ns = [_patterns_by_namespace(side.security_objects) for side in (base, head)]
-    protocols: dict[tuple[str, int], str] = {}
-    patterns_of: dict[str, list[str]] = {}
-    for side, patterns in zip((base, head), by_ns, strict=True):
-        for (workload, port), dest in _destinations(side).items():
-            protocols[(workload, port)] = str(dest.get("protocol", "http"))
-            namespace = workload.split("/", 1)[0]
-            found = set(patterns_of.get(workload, ()))
-            found |= patterns.get(namespace, set())
-            found |= patterns.get(side.settings.root_namespace, set())
-            patterns_of[workload] = sorted(found)
-    paths_of = {w: probe_paths(p) for w, p in patterns_of.items()}
+def access_diff(base: PlanFolder, head: PlanFolder, *, exhaustive: bool = False) -> AccessDiff:
+    """Ask both revisions the same questions and compare what they allow atom by atom (module
+    docstring); `exhaustive=True` simulates every question instead (the oracle)."""
+    documents = _callers((base, head))
+    callers = [_caller(doc) for doc in documents.values()]
     labels_of = _labels_of((base, head))
-    before, probes_before = _allowed(base, callers, paths_of, labels_of)
-    after, probes_after = _allowed(head, callers, paths_of, labels_of)
-    order = {cid: i for i, cid in enumerate(callers)}
+    declared = (_destinations(base), _destinations(head))
+    ports = {
+        key: (declared[0].get(key), declared[1].get(key))
+        for key in declared[0].keys() | declared[1].keys()
+    }
+    # A lost atom is grouped by its port's protocol in base, a gained one by head's.
+    protocols_before = {key: str(before or after) for key, (before, after) in ports.items()}
+    protocols_after = {key: str(after or before) for key, (before, after) in ports.items()}
+
+    # One set of path patterns per namespace for both revisions: both sides' patterns of the
+    # namespace and of both sides' root namespaces.
+    found = [_patterns_by_namespace(side.security_objects) for side in (base, head)]
+    roots = set().union(
+        *(
+            f.get(side.settings.root_namespace, set())
+            for f, side in zip(found, (base, head), strict=True)
+        )
+    )
+    extra: dict[str, set[str]] = {}
+    for workload, _ in ports:
+        namespace = workload.split("/", 1)[0]
+        if namespace not in extra:
+            extra[namespace] = set(roots).union(*(f.get(namespace, set()) for f in found))
+    patterns_of = {w: sorted(extra[w.split("/", 1)[0]]) for w, _ in ports}
+    paths_of = {w: probe_paths(p) for w, p in patterns_of.items()}
+
+    asked = set(ports) if exhaustive else _changed(base, head, ports, labels_of)
+    before, after = (
+        _matrix(side, asked, d, callers, extra, labels_of, exhaustive=exhaustive)
+        for side, d in zip((base, head), declared, strict=True)
+    )
+    rows_before, rows_after = _rows(before), _rows(after)
+    gained: set[Atom] = set()
+    lost: set[Atom] = set()
+    for key in rows_before.keys() | rows_after.keys():
+        old, new = rows_before.get(key, ()), rows_after.get(key, ())
+        if old == new:
+            continue
+        caller, workload, port = key
+        paths = paths_of[workload]
+        labels = {p: path_label(p, patterns_of[workload]) for p in paths}
+        was, now = row_atoms(old, paths, labels), row_atoms(new, paths, labels)
+        gained.update((caller, workload, port, m, p) for m, p in now - was)
+        lost.update((caller, workload, port, m, p) for m, p in was - now)
+    order = {c.id: i for i, c in enumerate(callers)}
     return AccessDiff(
-        gained=_edges(after - before, protocols, paths_of, patterns_of, order),
-        lost=_edges(before - after, protocols, paths_of, patterns_of, order),
-        probes=probes_before + probes_after,
+        gained=_edges(gained, protocols_after, paths_of, patterns_of, order),
+        lost=_edges(lost, protocols_before, paths_of, patterns_of, order),
+        destinations=len(ports),
+        decided=len(asked),
+        simulated=before.simulated + after.simulated,
     )

@@ -880,10 +880,13 @@ def _probe_workloads(
     settings: MeshSettings,
     *,
     exhaustive: bool,
+    extra_patterns: Mapping[str, Iterable[str]],
 ) -> _Results:
     simulator = Simulator(objects, settings)
     index = _CallerIndex(callers, settings)
     patterns_in = _patterns_by_namespace(objects)
+    for namespace, extra in extra_patterns.items():
+        patterns_in.setdefault(namespace, set()).update(extra)
     root_patterns = patterns_in.get(settings.root_namespace, set())
     paths_in: dict[str, tuple[list[str], list[str], dict[str, str]]] = {}
     results = _Results()
@@ -942,7 +945,30 @@ def access_matrix(
     is simulated. `exhaustive=True` simulates every caller × path × method instead; it gives
     the same matrix (a property test holds the two together) and is kept as the oracle."""
     callers = callers_for(objects, intent, issuers, settings, ingress_namespace)
-    results = _probe_workloads(objects, intent, callers, settings, exhaustive=exhaustive)
+    return access_matrix_for(objects, intent, callers, settings, exhaustive=exhaustive)
+
+
+def access_matrix_for(
+    objects: Sequence[Mapping[str, Any]],
+    intent: MeshIntent,
+    callers: Sequence[Caller],
+    settings: MeshSettings,
+    *,
+    extra_patterns: Mapping[str, Iterable[str]] | None = None,
+    exhaustive: bool = False,
+) -> AccessMatrix:
+    """`access_matrix` with the questions given rather than derived from the intent: these
+    `callers` on the intent's workload ports, and besides the path patterns of `objects`,
+    `extra_patterns` (namespace → patterns) probed too. Two revisions asked the same
+    questions (`meshward diff`) give matrices that compare atom by atom."""
+    results = _probe_workloads(
+        objects,
+        intent,
+        callers,
+        settings,
+        exhaustive=exhaustive,
+        extra_patterns=extra_patterns or {},
+    )
     notes = (
         "Every row is decided by the simulator over the rendered objects; conditions on "
         "headers, hosts and remote IPs are not probed (such rules show as refused).",
