@@ -45,6 +45,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from diff import measure_diff  # noqa: E402
+from diff import report_lines as diff_report_lines  # noqa: E402
 from generate import stack_document, stack_name, write_stack  # noqa: E402
 
 SIZES = (100, 1000, 5000)
@@ -237,6 +239,8 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
     seconds, _ = _clock(lambda: [simulator.evaluate(r) for r in requests])
     out["simulate_per_s"] = len(requests) / seconds
     out["peak_mib"] = _peak_mib()
+    if plan:
+        out |= measure_diff(size, seed)
     return out
 
 
@@ -471,6 +475,7 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
             "|---|---|",
             *[f"| {label} | {_cell(r, key)} |" for key, label in ROWS],
             "",
+            *diff_report_lines(r),
         ]
         if plan:
             phases = dict(r["phases"])
@@ -505,7 +510,7 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
         f"{once['same_ns_10_per_s']:,.0f} / {once['same_ns_1000_per_s']:,.0f} decisions/s "
         f"({_slower(once['same_ns_10_per_s'], once['same_ns_1000_per_s'])})",
         f"- dev access matrix: {_s(once['dev_access'])} ({once['dev_access_edges']} edges)",
-        "- `meshward diff`: not measured (the command does not exist yet)",
+        "- `meshward diff`: per size with the plan runs, above (`benchmarks/diff.py`)",
         "",
     ]
     layers = once.get("validate_layers")
