@@ -6,7 +6,7 @@ a diff of the dev stack at 1,000 workloads takes at most twice one plan).
 
 A temporary git repository holds this checkout's program and code and the generated stack of
 `size` workloads (`benchmarks/generate.py`), committed twice: the head commit changes one access
-rule (POST added to the first rule through the ingress gateway). Every command runs as a user
+rule (one more method on the first rule through the ingress gateway). Every command runs as a user
 runs it, `python -m meshward.cli.main` in its own process from the repository:
 
 * `diff_plan`: one `meshward plan` of the base commit (the reference);
@@ -46,16 +46,16 @@ def _git(repo: Path, *args: str) -> None:
 
 
 def widen_one_rule(document: dict[str, Any]) -> str:
-    """Add POST to the first access rule through the ingress gateway; returns its name."""
-    import copy
-
+    """Allow one more method on the first access rule through the ingress gateway; returns
+    `rule: METHOD`."""
     platform = document["config"]["meshward:platform"]
     for rule in platform["mesh"]["access"]:
-        if rule["from"].get("ingressGateway"):
-            methods = copy.copy(rule["to"].get("methods") or ["GET"])
-            rule["to"]["methods"] = [*methods, "POST"] if "POST" not in methods else methods
-            return str(rule["name"])
-    raise ValueError("the generated stack has no rule through the ingress gateway")
+        methods = list(rule["to"].get("methods") or [])
+        if rule["from"].get("ingressGateway") and methods:
+            added = next(m for m in ("POST", "PUT", "PATCH", "DELETE") if m not in methods)
+            rule["to"]["methods"] = [*methods, added]
+            return f"{rule['name']}: +{added}"
+    raise ValueError("the generated stack has no method-limited rule through the gateway")
 
 
 def _write_stack(repo: Path, name: str, document: dict[str, Any]) -> None:

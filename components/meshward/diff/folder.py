@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ class PlanFolder:
     findings: list[dict[str, Any]]
     """`findings.json`'s findings (empty when an older plan did not write it)."""
 
-    @property
+    @cached_property
     def security_objects(self) -> list[dict[str, Any]]:
         """The Istio security objects the plan declares (what the simulator decides over)."""
         from meshward.engine.plan import kubernetes_objects
