@@ -59,7 +59,7 @@ class Finding:
         return f"{self.file}:{self.line}:{self.column}: {self.message} [{self.kind}]"
 
 
-class MissingTool(Exception):
+class MissingToolError(Exception):
     """A linter is not installed (the message says how to install it)."""
 
 
@@ -97,7 +97,7 @@ def actionlint(files: Sequence[Path]) -> list[Finding]:
     """actionlint's findings, less unknown-label findings for declared custom labels."""
     missing = actionlint_available()
     if missing:
-        raise MissingTool(missing)
+        raise MissingToolError(missing)
     # Paths relative to the repository: given an absolute path, the WebAssembly build looks
     # for the project's configuration through Node's asynchronous fs from inside a synchronous
     # call, and deadlocks.
@@ -161,15 +161,25 @@ def shellcheck(files: Sequence[Path]) -> list[Finding]:
     """ShellCheck's findings on every bash/sh `run:` script, positioned at the `run:`."""
     missing = shellcheck_available()
     if missing:
-        raise MissingTool(missing)
+        raise MissingToolError(missing)
     out = []
     for file in files:
         for line, shell, script in run_scripts(file):
             body = _EXPRESSION.sub(lambda m: "_" * len(m.group(0)), script)
             setup = "set -eo pipefail" if shell == "bash" else "set -e"
             done = subprocess.run(
-                ["shellcheck", "--norc", "-f", "json", "-x", "--shell", shell]
-                + ["-e", SHELLCHECK_EXCLUDED, "-"],
+                [
+                    "shellcheck",
+                    "--norc",
+                    "-f",
+                    "json",
+                    "-x",
+                    "--shell",
+                    shell,
+                    "-e",
+                    SHELLCHECK_EXCLUDED,
+                    "-",
+                ],
                 input=f"{setup}\n{body}\n",
                 capture_output=True,
                 text=True,
@@ -203,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, lint in (("actionlint", actionlint), ("shellcheck", shellcheck)):
         try:
             found = lint(files)
-        except MissingTool as exc:
+        except MissingToolError as exc:
             print(f"{name}: {exc}", file=sys.stderr)
             if args.require:
                 return 2
