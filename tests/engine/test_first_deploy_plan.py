@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.support import resources_of
+from tests.support import resources_of, stack_platform
 
 CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 STACKS = ["dev", "prod"]
@@ -183,3 +184,56 @@ def test_secret_store_serves_only_namespaces_that_sync_and_reads_only_their_secr
     grant_names = {g["name"] for g in grants}
     for external_secret in synced:
         assert grant_names <= deps_names(external_secret)
+
+
+def test_every_node_pool_is_encrypted_at_the_host_with_an_ephemeral_os_disk(
+    plan: dict[str, Any],
+) -> None:
+    [cluster] = resources_of(plan, "azure-native:containerservice:ManagedCluster")
+    pools = [
+        *cluster["inputs"]["agentPoolProfiles"],
+        *(r["inputs"] for r in resources_of(plan, "azure-native:containerservice:AgentPool")),
+    ]
+    assert len(pools) >= 2  # the inline system pool and the separate user pool(s)
+    for pool in pools:
+        assert pool["enableEncryptionAtHost"] is True
+        assert pool["osDiskType"] == "Ephemeral"
+        # Prod's Standard_D4ds_v5 has a 150 GiB temp disk: AKS's default 128 GiB OS disk fits.
+        # Dev's Standard_D2ds_v5 has 75 GiB: the OS disk shrinks to fit.
+        assert (
+            pool["osDiskSizeGB"]
+            == {"Standard_D4ds_v5": 128, "Standard_D2ds_v5": 75}[pool["vmSize"]]
+        )
+
+
+def test_container_insights_has_its_data_collection_rule_and_association(
+    plan: dict[str, Any],
+) -> None:
+    [cluster] = resources_of(plan, "azure-native:containerservice:ManagedCluster")
+    monitoring = cluster["inputs"]["addonProfiles"]["omsagent"]
+    assert monitoring["enabled"] is True and monitoring["config"]["useAADAuth"] == "true"
+    workspace = monitoring["config"]["logAnalyticsWorkspaceResourceID"]
+    [rule] = resources_of(plan, "azure-native:monitor:DataCollectionRule")
+    [source] = rule["inputs"]["dataSources"]["extensions"]
+    assert source["extensionName"] == "ContainerInsights"
+    assert source["streams"] == ["Microsoft-ContainerInsights-Group-Default"]
+    [destination] = rule["inputs"]["destinations"]["logAnalytics"]
+    assert destination["workspaceResourceId"] == workspace
+    [association] = resources_of(plan, "azure-native:monitor:DataCollectionRuleAssociation")
+    assert association["inputs"]["associationName"] == "ContainerInsightsExtension"
+    assert association["inputs"]["resourceUri"].endswith(f"/managedClusters/mw-{plan['stack']}-aks")
+    assert association["inputs"]["dataCollectionRuleId"].endswith(
+        "/Microsoft.Insights/dataCollectionRules/" + rule["inputs"]["dataCollectionRuleName"]
+    )
+    assert {cluster["urn"], rule["urn"]} <= set(association["dependencies"])
+
+
+def test_container_insights_off_creates_no_rule_and_disables_the_addon(
+    render: Callable[..., dict[str, Any]],
+) -> None:
+    platform = stack_platform("dev")
+    platform["aks"]["containerInsights"] = False
+    plan = render(platform, stack="dev")
+    [cluster] = resources_of(plan, "azure-native:containerservice:ManagedCluster")
+    assert cluster["inputs"]["addonProfiles"]["omsagent"] == {"enabled": False}
+    assert not [r for r in plan["resources"] if r["type"].startswith("azure-native:monitor:Data")]

@@ -93,9 +93,28 @@ def test_checkov_passes_prod_with_only_documented_waivers(
     scan = _scan(prod_plan, tmp_path, "prod")
     assert scan.parsing_errors == 0
     assert scan.passed >= 20
-    assert [f for f in scan.unwaived if f not in scan.pending] == []
-    # Pending fixes are real failures, named by their issue until it lands.
-    assert {f.check_id for f in scan.pending} <= {"CKV_AZURE_226", "CKV_AZURE_227"}
+    assert scan.unwaived == []
+    assert scan.pending == []
+    # Host encryption and ephemeral OS disks on every pool, seeded secrets typed: they pass.
+    assert not {"CKV_AZURE_226", "CKV_AZURE_227"} & {f.check_id for f in scan.findings}
+
+
+@needs_checkov
+def test_turning_off_host_encryption_in_prod_is_flagged_by_checkov_and_the_guardrails(
+    tmp_path: Path,
+) -> None:
+    platform = stack_platform("prod")
+    platform["aks"]["userPools"] = [{"name": "apps", "hostEncryption": False}]
+    plan = render_platform(platform, stack="prod")
+    scan = _scan(plan, tmp_path, "prod")
+    flagged = {(f.check_id, f.resource) for f in scan.unwaived}
+    pool = "Microsoft.ContainerService/managedClusters/agentPools.mw-prod-aks/apps"
+    assert ("CKV_AZURE_227", pool) in flagged
+    cfg = parse_platform_config(platform)
+    objects = kubernetes_objects(plan)
+    report = check_plan(plan, [(o, manifest_path(o)) for o in objects], cfg)
+    blocking = report.blocking(cfg.guardrails.to_enforcement())
+    assert [(f.rule, f.ref) for f in blocking] == [("MW203", "AgentPool/mw-prod-aks-pool-apps")]
 
 
 @needs_checkov

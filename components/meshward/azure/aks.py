@@ -8,7 +8,7 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import authorization, containerservice, operationalinsights
+from pulumi_azure_native import authorization, containerservice, monitor, operationalinsights
 
 from meshward.azure import aks_profiles
 from meshward.azure.existing import require_for_create, resource_group_of
@@ -218,6 +218,8 @@ class Aks(pulumi.ComponentResource):
                 ),
             )
             previous = [agent_pool]
+        if cfg.container_insights:
+            self._container_insights(name, base, rg, location, tags)
         for config_name, window in profiles.maintenance_configurations(cfg).items():
             containerservice.MaintenanceConfiguration(
                 f"{name}-{config_name}",
@@ -241,6 +243,38 @@ class Aks(pulumi.ComponentResource):
             )
         self.control_plane_identity_principal_id = identity.principal_id
         self._grant_cluster_admins(name, cfg)
+
+    def _container_insights(
+        self,
+        name: str,
+        base: str,
+        rg: pulumi.Input[str],
+        location: str,
+        tags: dict[str, str],
+    ) -> None:
+        """With Entra auth (`useAADAuth`) the monitoring agent sends nothing until a data
+        collection rule to the workspace is associated with the cluster; AKS creates both only
+        when the CLI or portal onboards it, so the stack does."""
+        rule = monitor.DataCollectionRule(
+            f"{name}-ci-dcr",
+            data_collection_rule_name=profiles.container_insights_rule_name(
+                location, f"{base}-aks"
+            ),
+            resource_group_name=rg,
+            location=location,
+            description="Container Insights (monitoring add-on with Entra ID auth)",
+            tags=tags,
+            **profiles.container_insights_rule(self.workspace_id),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        monitor.DataCollectionRuleAssociation(
+            f"{name}-ci-dcra",
+            association_name=profiles.CONTAINER_INSIGHTS_ASSOCIATION,
+            resource_uri=self.cluster.id,
+            data_collection_rule_id=rule.id,
+            description="Container Insights data collection of this cluster",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _grant_cluster_admins(self, name: str, cfg: AksConfig) -> None:
         """Azure RBAC is on and local accounts are off: without a data-plane role nobody, not

@@ -27,8 +27,17 @@ def control_plane_identity(identity_id: Any) -> dict[str, Any]:
     return {"type": "UserAssigned", "user_assigned_identities": [identity_id]}
 
 
+def os_disk_profile(pool: NodePool) -> dict[str, Any]:
+    """Ephemeral OS disk sized to the VM's local disk where it fits, else managed."""
+    size = pool.ephemeral_os_disk_gb
+    if size is None:
+        return {"os_disk_type": "Managed"}
+    return {"os_disk_type": "Ephemeral", "os_disk_size_gb": size}
+
+
 def node_pool_profile(pool: NodePool, mode: str, subnet_id: Any) -> dict[str, Any]:
-    """One agent pool: autoscaled VMSS in the node subnet, spread over zones."""
+    """One agent pool: autoscaled VMSS in the node subnet, spread over zones, encrypted at the
+    host (temp disk, caches, OS disk flows) with an ephemeral OS disk where the size allows."""
     profile: dict[str, Any] = {
         "mode": mode,
         "vm_size": pool.vm_size,
@@ -45,6 +54,8 @@ def node_pool_profile(pool: NodePool, mode: str, subnet_id: Any) -> dict[str, An
         "availability_zones": list(pool.zones),
         "vnet_subnet_id": subnet_id,
         "enable_node_public_ip": False,
+        "enable_encryption_at_host": pool.host_encryption,
+        **os_disk_profile(pool),
         "upgrade_settings": {"max_surge": "33%"},
     }
     if mode == "System":
@@ -101,17 +112,64 @@ def aad_profile(cfg: AksConfig, tenant_id: Any) -> dict[str, Any]:
 
 
 def addon_profiles(cfg: AksConfig, workspace_id: Any) -> dict[str, Any]:
-    """Azure Policy, Key Vault CSI (with rotation) and Container Insights (Entra auth)."""
+    """Azure Policy, Key Vault CSI (with rotation) and Container Insights (Entra auth; its data
+    collection rule and association are separate resources). Switched-off add-ons are sent as
+    disabled, so turning one off in config turns it off on the cluster."""
     csi: dict[str, Any] = {"enabled": cfg.key_vault_csi}
     if cfg.key_vault_csi:
         csi["config"] = {"enableSecretRotation": "true", "rotationPollInterval": "2m"}
+    monitoring: dict[str, Any] = {"enabled": cfg.container_insights}
+    if cfg.container_insights:
+        monitoring["config"] = {
+            "logAnalyticsWorkspaceResourceID": workspace_id,
+            "useAADAuth": "true",
+        }
     return {
         "azurepolicy": {"enabled": cfg.azure_policy},
         "azureKeyvaultSecretsProvider": csi,
-        "omsagent": {
-            "enabled": True,
-            "config": {"logAnalyticsWorkspaceResourceID": workspace_id, "useAADAuth": "true"},
+        "omsagent": monitoring,
+    }
+
+
+CONTAINER_INSIGHTS_STREAM = "Microsoft-ContainerInsights-Group-Default"
+"""The stream group of Container Insights' standard tables (ContainerLogV2, KubePodInventory,
+KubeEvents, Perf, InsightsMetrics, ...), as AKS's own onboarding writes it."""
+CONTAINER_INSIGHTS_ASSOCIATION = "ContainerInsightsExtension"
+"""The association name AKS's onboarding uses (the add-on looks for it)."""
+_DESTINATION = "ciworkspace"
+
+
+def container_insights_rule_name(location: str, cluster_name: str) -> str:
+    """`MSCI-<region>-<cluster>`, the name AKS gives the rule it creates itself (at most 64)."""
+    return f"MSCI-{location}-{cluster_name}"[:64]
+
+
+def container_insights_rule(workspace_id: Any) -> dict[str, Any]:
+    """The data collection rule of Container Insights with Entra auth (`useAADAuth`): the
+    ContainerInsights extension source to the platform workspace, one-minute interval, every
+    namespace, ContainerLogV2 (the shape of Azure's ARM onboarding template)."""
+    return {
+        "kind": "Linux",
+        "data_sources": {
+            "extensions": [
+                {
+                    "name": CONTAINER_INSIGHTS_ASSOCIATION,
+                    "extension_name": "ContainerInsights",
+                    "streams": [CONTAINER_INSIGHTS_STREAM],
+                    "extension_settings": {
+                        "dataCollectionSettings": {
+                            "interval": "1m",
+                            "namespaceFilteringMode": "Off",
+                            "enableContainerLogV2": True,
+                        }
+                    },
+                }
+            ]
         },
+        "destinations": {
+            "log_analytics": [{"name": _DESTINATION, "workspace_resource_id": workspace_id}]
+        },
+        "data_flows": [{"streams": [CONTAINER_INSIGHTS_STREAM], "destinations": [_DESTINATION]}],
     }
 
 

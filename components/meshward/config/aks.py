@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from meshward.config._base import ConfigModel
+from meshward.config.vm_sizes import EPHEMERAL_FAMILIES, describe_local_disk, ephemeral_os_disk_gb
 from meshward.versions import KUBERNETES_VERSION
 
 Zone = Literal["1", "2", "3"]
@@ -41,14 +42,30 @@ class NodePool(ConfigModel):
     """Encrypt temp disks, caches and OS/data disk flows at the VM host (needs the subscription
     feature `Microsoft.Compute/EncryptionAtHost` registered; `meshward preflight` names it)."""
     os_disk: Literal["auto", "Ephemeral", "Managed"] = "auto"
-    """OS disk: `auto` is ephemeral (on the VM's local disk: faster re-imaging, no disk cost)
-    whenever the VM size's local disk can hold it, else managed."""
+    """OS disk: `auto` is ephemeral (on the VM's local disk: faster re-imaging, no disk cost,
+    nothing persisted off the host) whenever meshward knows the VM size's local disk can hold
+    it, else managed. `Ephemeral` on a size without such a disk is an error."""
+
+    @property
+    def ephemeral_os_disk_gb(self) -> int | None:
+        """Size of the ephemeral OS disk, or None when the pool gets a managed one."""
+        if self.os_disk == "Managed":
+            return None
+        return ephemeral_os_disk_gb(self.vm_size)
 
     @model_validator(mode="after")
     def _min_le_max(self) -> NodePool:
         if self.min_count > self.max_count:
             raise ValueError(
                 f"minCount: {self.min_count} is greater than maxCount {self.max_count}"
+            )
+        # AKS would refuse it only after the cluster or pool is half created (the OS disk must
+        # fit the local disk); say so while nothing exists.
+        if self.os_disk == "Ephemeral" and ephemeral_os_disk_gb(self.vm_size) is None:
+            raise ValueError(
+                f"osDisk: 'Ephemeral' needs a VM size whose local disk holds the OS disk; "
+                f"{describe_local_disk(self.vm_size)} (known: {EPHEMERAL_FAMILIES} sizes). "
+                "Use 'auto' or 'Managed'"
             )
         return self
 

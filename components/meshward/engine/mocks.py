@@ -50,6 +50,7 @@ _ARM_TYPES: dict[str, str] = {
     "apimanagement:Backend": "Microsoft.ApiManagement/service/backends",
     "apimanagement:NamedValue": "Microsoft.ApiManagement/service/namedValues",
     "monitor:ActionGroup": "Microsoft.Insights/actionGroups",
+    "monitor:DataCollectionRule": "Microsoft.Insights/dataCollectionRules",
     "eventgrid:SystemTopic": "Microsoft.EventGrid/systemTopics",
 }
 
@@ -68,6 +69,7 @@ _NAME_INPUTS = (
     "serviceName",
     "workspaceName",
     "actionGroupName",
+    "dataCollectionRuleName",
     "systemTopicName",
 )
 
