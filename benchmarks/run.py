@@ -236,7 +236,7 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
         if port.is_http:
             request |= {"method": "GET", "path": f"/api/{target.name}/1"}
         requests.append(Request.model_validate(request))
-    seconds, _ = _clock(lambda: [simulator.evaluate(r) for r in requests])
+    seconds, _ = _clock(lambda: [simulator.decide(r) for r in requests])
     out["simulate_per_s"] = len(requests) / seconds
     out["peak_mib"] = _peak_mib()
     if plan:
@@ -321,13 +321,15 @@ def measure_dev() -> dict[str, Any]:
     )
     n = 5000
 
-    def rate(extra: list[dict[str, Any]]) -> float:
+    def rate(extra: list[dict[str, Any]], traced: bool = False) -> float:
         simulator = Simulator([*objects, *extra], mesh_settings(cfg))
-        seconds, _ = _best(lambda: [simulator.evaluate(request) for _ in range(n)], 3)
+        decide = simulator.evaluate if traced else simulator.decide
+        seconds, _ = _best(lambda: [decide(request) for _ in range(n)], 3)
         return n / seconds
 
     out = {
         "dev_simulate_per_s": rate([]),
+        "dev_explain_per_s": rate([], traced=True),
         "elsewhere_10_per_s": rate(_elsewhere(10)),
         "elsewhere_1000_per_s": rate(_elsewhere(1000)),
         "same_ns_10_per_s": rate(_same_namespace(10)),
@@ -502,7 +504,9 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
         "## Once per run",
         "",
         f"- `import meshward`: {_s(once['import'])} (median of 5 fresh interpreters)",
-        f"- simulator on the dev stack: {once['dev_simulate_per_s']:,.0f} decisions/s",
+        f"- simulator on the dev stack: {once['dev_simulate_per_s']:,.0f} decisions/s "
+        f"(`Simulator.decide`); with the trace (`evaluate`, `--explain`): "
+        f"{once.get('dev_explain_per_s', 0):,.0f}/s",
         f"- with 10 / 1,000 policies in other namespaces: {once['elsewhere_10_per_s']:,.0f} / "
         f"{once['elsewhere_1000_per_s']:,.0f} decisions/s "
         f"({_slower(once['elsewhere_10_per_s'], once['elsewhere_1000_per_s'])})",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meshward.mesh.simulation import Decision, MeshSettings, Request, simulate
+from meshward.mesh.simulation import Decision, MeshSettings, Request, Simulator
 
 NS = "payments"
 LABELS = {"app": "payment-service"}
@@ -74,8 +74,12 @@ JWT_RULE = {"issuer": ISSUER, "jwksUri": "https://login.example.com/keys"}
 
 
 def decide(objects: list[dict[str, Any]], req: Request | None = None, **settings: Any) -> Decision:
-    """Simulate `req` (default: `request()`)."""
-    return simulate(objects, req or request(), MeshSettings(**settings))
+    """Simulate `req` (default: `request()`), checking that the untraced `Simulator.decide`
+    reaches the same decision as the traced `evaluate` returned."""
+    simulator = Simulator(objects, MeshSettings(**settings))
+    decision = simulator.evaluate(req or request())
+    assert simulator.decide(req or request()).to_dict() == decision.to_dict()
+    return decision
 
 
 def allowed_by(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from meshward.mesh.simulation.matching import normalize_path, string_form
+from meshward.mesh.simulation.matching import any_of, normalize_path, string_form, string_forms
 from tests.mesh.simulator_support import (
     JWT_RULE,
     ORDERS,
@@ -20,6 +22,17 @@ from tests.mesh.simulator_support import (
 )
 
 # --- string forms --------------------------------------------------------------------------
+
+_TEXT = st.text(alphabet="ab*/Aé", max_size=4)
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(patterns=st.lists(_TEXT, min_size=1, max_size=4), value=_TEXT, ignore_case=st.booleans())
+def test_string_forms_is_any_of_the_single_forms(
+    patterns: list[str], value: str, ignore_case: bool
+) -> None:
+    single = any_of(string_form(p, ignore_case=ignore_case) for p in patterns)
+    assert string_forms(patterns, ignore_case=ignore_case)(value) == single(value)
 
 
 @pytest.mark.parametrize(

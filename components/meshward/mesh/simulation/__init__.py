@@ -6,12 +6,13 @@ Pure: it takes plain manifest dicts (as parsed from YAML) and a `Request`, and r
 
 from __future__ import annotations
 
-from meshward.mesh.simulation.decision import Decision, Simulator, simulate
+from meshward.mesh.simulation.decision import Call, Decision, Simulator, simulate
 from meshward.mesh.simulation.request import Destination, Jwt, Request, Source
 from meshward.mesh.simulation.settings import MeshSettings, PathNormalization
 from meshward.mesh.simulation.trace import TraceEntry
 
 __all__ = [
+    "Call",
     "Decision",
     "Destination",
     "Jwt",

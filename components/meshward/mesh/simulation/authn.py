@@ -174,62 +174,84 @@ _FAILURE_TEXT = {
 }
 
 
-def _is_cors_preflight(request: Request) -> bool:
+def is_cors_preflight(request: Request) -> bool:
+    """An `OPTIONS` request with `Origin` and `Access-Control-Request-Method`: Envoy's JWT
+    filter lets it through unchecked."""
     headers = {k.lower() for k in (request.headers or {})}
     return request.method == "OPTIONS" and {"origin", "access-control-request-method"} <= headers
 
 
-def authenticate_jwt(
-    request: Request, applicable: Sequence[ObjectRef], trace: list[TraceEntry]
-) -> TokenResult:
-    """Validate the request's token against the merged `jwtRules` of `applicable` policies."""
-    step: Final = "RequestAuthentication"
-    jwt = request.jwt
-    if not applicable:
-        if jwt is not None:
-            trace.append(
-                TraceEntry(step, "-", "ignored", "no RequestAuthentication applies: token ignored")
-            )
-        return TokenResult(None)
-    if jwt is None:
-        trace.append(TraceEntry(step, "-", "no-token", "no token: no request principal"))
-        return TokenResult(None)
-    if _is_cors_preflight(request):
-        trace.append(TraceEntry(step, "-", "bypassed", "CORS preflight bypasses JWT checks"))
-        return TokenResult(None)
+def jwt_rules(applicable: Sequence[ObjectRef]) -> tuple[JwtRule, ...]:
+    """The merged `jwtRules` of the `applicable` RequestAuthentications, sorted by issuer as
+    istiod merges them."""
     rules = [
         JwtRule(ref.key, rule)
         for ref in applicable
         for rule in _list(ref.spec.get("jwtRules"))
         if isinstance(rule, Mapping)
     ]
-    rules.sort(key=lambda rule: rule.issuer or "")  # istiod merges them sorted by issuer
+    rules.sort(key=lambda rule: rule.issuer or "")
+    return tuple(rules)
+
+
+def authenticate_jwt(
+    request: Request, applicable: Sequence[ObjectRef], trace: list[TraceEntry]
+) -> TokenResult:
+    """Validate the request's token against the merged `jwtRules` of `applicable` policies."""
+    rules = jwt_rules(applicable)
+    return authenticate_token(
+        request.jwt, is_cors_preflight(request), bool(applicable), rules, trace
+    )
+
+
+def authenticate_token(
+    jwt: Jwt | None,
+    preflight: bool,
+    applies: bool,
+    rules: Sequence[JwtRule],
+    trace: list[TraceEntry] | None,
+) -> TokenResult:
+    """Validate `jwt` against `rules` (`jwt_rules` of the applicable RequestAuthentications;
+    `applies` says whether any applies). `trace=None` decides without explaining."""
+    step: Final = "RequestAuthentication"
+
+    def note(policy: str, result: str, detail: str) -> None:
+        if trace is not None:
+            trace.append(TraceEntry(step, policy, result, detail))
+
+    if not applies:
+        if jwt is not None:
+            note("-", "ignored", "no RequestAuthentication applies: token ignored")
+        return TokenResult(None)
+    if jwt is None:
+        note("-", "no-token", "no token: no request principal")
+        return TokenResult(None)
+    if preflight:
+        note("-", "bypassed", "CORS preflight bypasses JWT checks")
+        return TokenResult(None)
     readers = [rule for rule in rules if rule.locate(jwt) == "read"]
     if not readers:
         bad = [rule for rule in rules if rule.locate(jwt) == "bad-prefix"]
         if bad:
             why = f"token header {jwt.header} does not carry the configured prefix"
-            trace.append(TraceEntry(step, bad[0].policy, "rejected", why))
+            note(bad[0].policy, "rejected", why)
             return TokenResult(None, 401, bad[0].policy, why)
-        why = "token is not at any configured location: ignored"
-        trace.append(TraceEntry(step, "-", "ignored", why))
+        note("-", "ignored", "token is not at any configured location: ignored")
         return TokenResult(None)
     iss = jwt.claims.get("iss")
     candidates = [rule for rule in readers if rule.issuer is None or rule.issuer == iss]
     if not candidates:
         why = f"issuer {iss!r} is not configured by any rule reading the token"
-        trace.append(TraceEntry(step, readers[0].policy, "rejected", why))
+        note(readers[0].policy, "rejected", why)
         return TokenResult(None, 401, readers[0].policy, why)
     failures: list[tuple[JwtRule, str]] = []
     for rule in candidates:
         failed = rule.failure(jwt)
         if failed is None:
-            trace.append(
-                TraceEntry(step, rule.policy, "accepted", f"token valid for issuer {iss!r}")
-            )
+            note(rule.policy, "accepted", f"token valid for issuer {iss!r}")
             return TokenResult(_token(jwt, rule))
         failures.append((rule, failed))
-        trace.append(TraceEntry(step, rule.policy, "rejected", _FAILURE_TEXT[failed]))
+        note(rule.policy, "rejected", _FAILURE_TEXT[failed])
     # Envoy answers an audience mismatch with 403, every other invalid token with 401.
     status: Literal[401, 403] = 403 if all(f == "audience" for _, f in failures) else 401
     rule, failed = next(((r, f) for r, f in failures if (f == "audience") == (status == 403)))

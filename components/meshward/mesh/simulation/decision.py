@@ -5,13 +5,21 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from meshward.mesh.simulation.attributes import Attributes
-from meshward.mesh.simulation.authn import MtlsMode, authenticate_jwt, resolve_mtls
-from meshward.mesh.simulation.matching import SPIFFE, normalize_path
-from meshward.mesh.simulation.request import Request
+from meshward.mesh.simulation.authn import (
+    JwtRule,
+    MtlsMode,
+    TokenResult,
+    authenticate_token,
+    is_cors_preflight,
+    jwt_rules,
+    resolve_mtls,
+)
+from meshward.mesh.simulation.matching import SPIFFE, IpAddress, normalize_path
+from meshward.mesh.simulation.request import Jwt, Request
 from meshward.mesh.simulation.rules import CompiledPolicy, compile_policy
 from meshward.mesh.simulation.scope import ObjectRef, describe, selection
 from meshward.mesh.simulation.settings import MeshSettings
@@ -32,6 +40,16 @@ class _Scope:
     request_authentications: tuple[ObjectRef, ...]
     jwt_trace: tuple[TraceEntry, ...]
     """RequestAuthentications not selected."""
+    jwt_rules: tuple[JwtRule, ...]
+    """The merged `jwtRules` of `request_authentications`."""
+    no_allow_match: str
+    """The reason given when ALLOW policies are enforced and none matched."""
+    tokens: dict[tuple[int, bool], tuple[Jwt, TokenResult]]
+    """Untraced JWT outcomes by token object (the token is kept, so its id stays its own)."""
+    deny: tuple[CompiledPolicy, ...]
+    """The enforced (not dry-run) DENY policies, in input order."""
+    allow: tuple[CompiledPolicy, ...]
+    """The enforced ALLOW policies, in input order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +82,74 @@ class Decision:
 
 
 def _deny(
-    status: Literal[401, 403], policy: str | None, reason: str, trace: list[TraceEntry]
+    status: Literal[401, 403], policy: str | None, reason: str, trace: list[TraceEntry] | None
 ) -> Decision:
-    return Decision("DENY", status, policy, reason, tuple(trace))
+    return Decision("DENY", status, policy, reason, _frozen(trace))
 
 
-def _ip(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def _ip(value: str | None) -> IpAddress | None:
     return None if value is None else ipaddress.ip_address(value)
+
+
+_TOKEN_MEMO = 4096
+"""Untraced JWT outcomes remembered per workload scope before the memo starts over."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A request in the form the sidecar steps read it: what `Request` says, validated and
+    normalized once (labels as a key, addresses parsed, header names lower-cased)."""
+
+    namespace: str
+    """Destination workload's namespace."""
+    labels: Mapping[str, str]
+    """Destination workload's pod labels."""
+    labels_key: tuple[tuple[str, str], ...]
+    """`labels` sorted, the key scopes are remembered by."""
+    port: int
+    """Workload port."""
+    tcp: bool
+    """A TCP connection (no HTTP fields)."""
+    principal: str | None = None
+    """Peer identity without `spiffe://`; `None` for plaintext."""
+    source_ip: IpAddress | None = None
+    remote_ip: IpAddress | None = None
+    method: str | None = None
+    path: str | None = None
+    """As sent (normalized by the simulator's settings)."""
+    host: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """By lower-case name."""
+    jwt: Jwt | None = None
+    preflight: bool = False
+    """A CORS preflight (bypasses JWT checks)."""
+    custom_provider_decision: Literal["ALLOW", "DENY"] | None = None
+
+    @classmethod
+    def of(cls, request: Request) -> Call:
+        """The call a `Request` describes."""
+        dest, source = request.destination, request.source
+        principal = source.principal
+        if principal is not None and principal.startswith(SPIFFE):
+            principal = principal[len(SPIFFE) :]
+        headers = request.headers
+        return cls(
+            dest.namespace,
+            dest.labels,
+            tuple(sorted(dest.labels.items())),
+            dest.port,
+            request.protocol == "TCP",
+            principal,
+            _ip(source.ip),
+            _ip(source.remote_ip or source.ip),
+            request.method,
+            request.path,
+            request.host,
+            {k.lower(): v for k, v in headers.items()} if headers else {},
+            request.jwt,
+            request.method == "OPTIONS" and is_cors_preflight(request),
+            request.custom_provider_decision,
+        )
 
 
 class Simulator:
@@ -135,12 +214,18 @@ class Simulator:
                 jwt_trace.append(
                     TraceEntry("RequestAuthentication", ref.key, "not-selected", why_not)
                 )
+        allow = tuple(p for p in policies.get("ALLOW", ()) if not p.dry_run)
         return _Scope(
             peer_authentications=tuple(self._candidates("PeerAuthentication", namespace)),
             policies={action: tuple(found) for action, found in policies.items()},
             authz_trace=tuple(authz_trace),
             request_authentications=tuple(applicable),
             jwt_trace=tuple(jwt_trace),
+            jwt_rules=jwt_rules(applicable),
+            no_allow_match=f"no ALLOW policy matched ({', '.join(p.ref.key for p in allow)} apply)",
+            tokens={},
+            deny=tuple(p for p in policies.get("DENY", ()) if not p.dry_run),
+            allow=allow,
         )
 
     def _mtls(self, namespace: str, labels: Mapping[str, str], port: int) -> MtlsMode:
@@ -169,70 +254,86 @@ class Simulator:
         ]
 
     def evaluate(self, request: Request) -> Decision:
-        """Decide one request."""
-        s = self.settings
-        dest = request.destination
+        """Decide one request and explain it: the decision with every object considered."""
         trace: list[TraceEntry] = []
+        return self._decide(Call.of(request), trace)
 
-        scope = self._scope(dest.namespace, dest.labels)
+    def decide(self, request: Request) -> Decision:
+        """Decide one request without a trace: the same steps as `evaluate`, for bulk."""
+        return self._decide(Call.of(request), None)
+
+    def decide_call(self, call: Call) -> Decision:
+        """`decide` for a request already in `Call` form (no model validation per request)."""
+        return self._decide(call, None)
+
+    def _decide(self, call: Call, trace: list[TraceEntry] | None) -> Decision:
+        """The sidecar's steps for one request. With a `trace` list every object considered
+        is appended to it; with `None` nothing is explained, and nothing else changes."""
+        s = self.settings
+        scope = self._scope_of(call.namespace, call.labels, call.labels_key)
 
         # 1. mTLS: which PeerAuthentication mode applies to this workload port.
-        mtls = self._mtls(dest.namespace, dest.labels, dest.port)
-        trace.extend(mtls.trace)
-        principal = request.source.principal
-        if principal is not None and principal.startswith(SPIFFE):
-            principal = principal[len(SPIFFE) :]
+        mtls = self._mtls_of(call)
+        if trace is not None:
+            trace.extend(mtls.trace)
+        principal = call.principal
         if mtls.mode == "STRICT" and principal is None:
             reason = "STRICT mTLS refuses the plaintext connection"
             return _deny(403, mtls.policy, reason, trace)
         if mtls.mode == "DISABLE" and principal is not None:
             # The sidecar does not terminate Istio mTLS on a DISABLE port, so no peer identity
             # reaches authorization: the request is evaluated as identity-less plaintext.
-            detail = "DISABLE: the sidecar does not terminate mTLS; no peer identity"
-            trace.append(TraceEntry("PeerAuthentication", mtls.policy or "-", "note", detail))
+            if trace is not None:
+                detail = "DISABLE: the sidecar does not terminate mTLS; no peer identity"
+                trace.append(TraceEntry("PeerAuthentication", mtls.policy or "-", "note", detail))
             principal = None
 
-        tcp = request.protocol == "TCP"
+        tcp = call.tcp
         attrs = Attributes(
             tcp=tcp,
-            destination_port=dest.port,
+            destination_port=call.port,
             peer=None if principal is None else SPIFFE + principal,
-            source_ip=_ip(request.source.ip),
-            remote_ip=_ip(request.source.remote_ip or request.source.ip),
-            method=request.method,
-            path=None
-            if request.path is None
-            else normalize_path(request.path, s.path_normalization),
-            host=request.host,
-            headers={k.lower(): v for k, v in (request.headers or {}).items()},
+            source_ip=call.source_ip,
+            remote_ip=call.remote_ip,
+            method=call.method,
+            path=None if call.path is None else normalize_path(call.path, s.path_normalization),
+            host=call.host,
+            headers=call.headers,
         )
 
         policies = scope.policies
-        trace.extend(scope.authz_trace)
+        if trace is not None:
+            trace.extend(scope.authz_trace)
 
         # 2. CUSTOM runs before JWT validation, so it never sees request.auth.* attributes.
-        denied = self._custom(policies.get("CUSTOM", ()), attrs, request, trace)
-        if denied is not None:
-            return denied
+        custom = policies.get("CUSTOM")
+        if custom:
+            denied = self._custom(custom, attrs, call.custom_provider_decision, trace)
+            if denied is not None:
+                return denied
 
         # 3. JWT: invalid tokens are answered by the proxy before any DENY/ALLOW policy.
         if not tcp:
-            trace.extend(scope.jwt_trace)
-            result = authenticate_jwt(request, scope.request_authentications, trace)
+            if trace is not None:
+                trace.extend(scope.jwt_trace)
+            result = self._token(scope, call, trace)
             if result.status is not None:
                 return _deny(
                     result.status, result.policy, f"token rejected: {result.reason}", trace
                 )
-            attrs = replace(attrs, token=result.token)
+            if result.token is not None:
+                attrs = replace(attrs, token=result.token)
 
         # 4. AUDIT never changes the outcome; DENY then ALLOW do.
+        if trace is None:
+            return self._enforce(scope, attrs)
         for policy in policies.get("AUDIT", ()):
             matched, why = policy.match(attrs)
             trace.append(TraceEntry("AUDIT", policy.ref.key, _word(matched), why))
         deciding: str | None = None
         for policy in policies.get("DENY", ()):
             matched, why = policy.match(attrs)
-            if policy.ref.dry_run:
+            if policy.dry_run:
                 trace.append(TraceEntry("DENY", policy.ref.key, "dry-run", f"not enforced; {why}"))
                 continue
             trace.append(TraceEntry("DENY", policy.ref.key, _word(matched), why))
@@ -241,45 +342,90 @@ class Simulator:
         if deciding is not None:
             return _deny(403, deciding, f"DENY policy {deciding} matched", trace)
 
-        enforced: list[str] = []
+        enforced = False
         for policy in policies.get("ALLOW", ()):
             matched, why = policy.match(attrs)
-            if policy.ref.dry_run:
+            if policy.dry_run:
                 trace.append(TraceEntry("ALLOW", policy.ref.key, "dry-run", f"not enforced; {why}"))
                 continue
-            enforced.append(policy.ref.key)
+            enforced = True
             trace.append(TraceEntry("ALLOW", policy.ref.key, _word(matched), why))
             if matched and deciding is None:
                 deciding = policy.ref.key
+        return self._allow_outcome(scope, enforced, deciding, trace)
+
+    def _enforce(self, scope: _Scope, attrs: Attributes) -> Decision:
+        """Step 4 without a trace: the first enforced DENY policy matching denies, else the
+        first enforced ALLOW policy matching allows (AUDIT and dry-run policies change
+        nothing, so they are not evaluated)."""
+        for policy in scope.deny:
+            if policy.matches(attrs):
+                key = policy.ref.key
+                return Decision("DENY", 403, key, f"DENY policy {key} matched")
+        deciding: str | None = None
+        for policy in scope.allow:
+            if policy.matches(attrs):
+                deciding = policy.ref.key
+                break
+        return self._allow_outcome(scope, bool(scope.allow), deciding, None)
+
+    @staticmethod
+    def _allow_outcome(
+        scope: _Scope, enforced: bool, deciding: str | None, trace: list[TraceEntry] | None
+    ) -> Decision:
         if not enforced:
             reason = "no ALLOW policy applies to the workload"
-            return Decision("ALLOW", 200, None, reason, tuple(trace))
+            return Decision("ALLOW", 200, None, reason, _frozen(trace))
         if deciding is not None:
             return Decision(
-                "ALLOW", 200, deciding, f"ALLOW policy {deciding} matched", tuple(trace)
+                "ALLOW", 200, deciding, f"ALLOW policy {deciding} matched", _frozen(trace)
             )
-        reason = f"no ALLOW policy matched ({', '.join(enforced)} apply)"
-        return _deny(403, None, reason, trace)
+        return _deny(403, None, scope.no_allow_match, trace)
+
+    def _scope_of(
+        self, namespace: str, labels: Mapping[str, str], key: tuple[tuple[str, str], ...]
+    ) -> _Scope:
+        scope = self._scopes.get((namespace, key))
+        return scope if scope is not None else self._scope(namespace, labels)
+
+    def _mtls_of(self, call: Call) -> MtlsMode:
+        mode = self._modes.get((call.namespace, call.labels_key, call.port))
+        return mode if mode is not None else self._mtls(call.namespace, call.labels, call.port)
+
+    def _token(self, scope: _Scope, call: Call, trace: list[TraceEntry] | None) -> TokenResult:
+        """JWT authentication of the call; untraced outcomes are remembered per token object."""
+        applies = bool(scope.request_authentications)
+        if trace is not None or call.jwt is None:
+            return authenticate_token(call.jwt, call.preflight, applies, scope.jwt_rules, trace)
+        key = (id(call.jwt), call.preflight)
+        known = scope.tokens.get(key)
+        if known is not None and known[0] is call.jwt:
+            return known[1]
+        result = authenticate_token(call.jwt, call.preflight, applies, scope.jwt_rules, None)
+        if len(scope.tokens) >= _TOKEN_MEMO:
+            scope.tokens.clear()
+        scope.tokens[key] = (call.jwt, result)
+        return result
 
     def _custom(
         self,
         policies: Sequence[CompiledPolicy],
         attrs: Attributes,
-        request: Request,
-        trace: list[TraceEntry],
+        answer: Literal["ALLOW", "DENY"] | None,
+        trace: list[TraceEntry] | None,
     ) -> Decision | None:
         providers = sorted({p.provider or "" for p in policies})
         known = self.settings.extension_providers
         matched_policy: CompiledPolicy | None = None
         for policy in policies:
-            matched, why = policy.match(attrs)
-            trace.append(
-                TraceEntry(
-                    "CUSTOM", policy.ref.key, _word(matched), f"provider {policy.provider!r}; {why}"
-                )
-            )
+            matched, why = _match(policy, attrs, trace)
+            if trace is not None:
+                detail = f"provider {policy.provider!r}; {why}"
+                trace.append(TraceEntry("CUSTOM", policy.ref.key, _word(matched), detail))
             if matched and matched_policy is None:
                 matched_policy = policy
+                if trace is None:
+                    break
         if matched_policy is None:
             return None
         key, provider = matched_policy.ref.key, matched_policy.provider or ""
@@ -289,20 +435,31 @@ class Simulator:
             )
             return _deny(403, key, reason, trace)
         if known is None:
-            note = f"extension providers unknown: assuming {provider!r} is defined"
-            trace.append(TraceEntry("CUSTOM", key, "note", note))
+            if trace is not None:
+                note = f"extension providers unknown: assuming {provider!r} is defined"
+                trace.append(TraceEntry("CUSTOM", key, "note", note))
         elif provider not in known:
             reason = f"CUSTOM provider {provider!r} is not a defined extension provider"
             return _deny(403, key, reason, trace)
-        answer = request.custom_provider_decision or "DENY"
-        if answer == "DENY":
+        if (answer or "DENY") == "DENY":
             return _deny(403, key, f"CUSTOM provider {provider!r} denied the request", trace)
-        trace.append(
-            TraceEntry(
-                "CUSTOM", key, "allowed", f"provider {provider!r} allowed; DENY/ALLOW still apply"
-            )
-        )
+        if trace is not None:
+            detail = f"provider {provider!r} allowed; DENY/ALLOW still apply"
+            trace.append(TraceEntry("CUSTOM", key, "allowed", detail))
         return None
+
+
+def _match(
+    policy: CompiledPolicy, attrs: Attributes, trace: list[TraceEntry] | None
+) -> tuple[bool, str]:
+    """Whether `policy` matches, explained only when a trace is being built."""
+    if trace is not None:
+        return policy.match(attrs)
+    return policy.matches(attrs), ""
+
+
+def _frozen(trace: list[TraceEntry] | None) -> tuple[TraceEntry, ...]:
+    return () if trace is None else tuple(trace)
 
 
 def _word(matched: bool) -> str:
@@ -319,5 +476,6 @@ def simulate(
     objects: Sequence[Mapping[str, Any]], request: Request, settings: MeshSettings | None = None
 ) -> Decision:
     """Decide `request` against the security objects in `objects` (plain manifest dicts; other
-    kinds are ignored). For many requests, build one `Simulator` and call `evaluate`."""
+    kinds are ignored). For many requests, build one `Simulator` and call `decide` (`evaluate`
+    when the trace is wanted)."""
     return Simulator(objects, settings).evaluate(request)

@@ -46,7 +46,44 @@ def string_form(pattern: str, *, ignore_case: bool = False) -> StrPredicate:
 def any_of(predicates: Iterable[StrPredicate]) -> StrPredicate:
     """One predicate that holds when any of `predicates` holds."""
     checks = tuple(predicates)
+    if len(checks) == 1:
+        return checks[0]
     return lambda value: any(check(value) for check in checks)
+
+
+def string_forms(patterns: Iterable[str], *, ignore_case: bool = False) -> StrPredicate:
+    """`any_of(string_form(p) for p in patterns)` as one test: the exact values in a set, the
+    prefixes and suffixes in tuples (`str.startswith` takes several), `*` as presence."""
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    presence = False
+    for pattern in patterns:
+        if ignore_case:
+            pattern = pattern.lower()
+        if pattern == "*":
+            presence = True
+        elif pattern.startswith("*"):
+            suffixes.append(pattern[1:])
+        elif pattern.endswith("*"):
+            prefixes.append(pattern[:-1])
+        else:
+            exact.add(pattern)
+    values, starts, ends = frozenset(exact), tuple(prefixes), tuple(suffixes)
+    if not (presence or starts or ends or ignore_case):
+        return values.__contains__
+
+    def match(value: str) -> bool:
+        if ignore_case:
+            value = value.lower()
+        return (
+            (presence and value != "")
+            or value in values
+            or value.startswith(starts)
+            or value.endswith(ends)
+        )
+
+    return match
 
 
 # --- paths ---------------------------------------------------------------------------------

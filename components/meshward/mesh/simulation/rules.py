@@ -8,6 +8,7 @@ rule for every action.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 from meshward.mesh.simulation.attributes import Attributes, Token
 from meshward.mesh.simulation.matching import (
+    SPIFFE,
     IpAddress,
     StrPredicate,
     UntranslatableError,
@@ -26,9 +28,9 @@ from meshward.mesh.simulation.matching import (
     namespace_form,
     path_form,
     port_number,
-    principal_form,
     service_account_form,
     string_form,
+    string_forms,
     trust_domain_form,
 )
 from meshward.mesh.simulation.scope import ObjectRef, as_mapping
@@ -126,7 +128,7 @@ def claim_strings(token: Token, path: Sequence[str]) -> list[str]:
 
 
 def _token_strings(getter: Callable[[Token], list[str]], values: list[str]) -> Probe:
-    match = any_of(string_form(v) for v in values)
+    match = string_forms(values)
 
     def probe(attrs: Attributes) -> bool:
         return attrs.token is not None and any(match(s) for s in getter(attrs.token))
@@ -141,7 +143,9 @@ def _peer(predicate: StrPredicate) -> Probe:
 def _probe(kind: str, arg: Any, values: list[str], namespace: str, settings: MeshSettings) -> Probe:
     """The probe for one field; raises `UntranslatableError` for values istiod would reject."""
     if kind == "principal":
-        return _peer(any_of(principal_form(v) for v in alias_principals(values, settings)))
+        # `principal_form` of each value, as one set/prefix/suffix test.
+        aliased = alias_principals(values, settings)
+        return _peer(string_forms(v if v.startswith("*") else SPIFFE + v for v in aliased))
     if kind == "namespace":
         return _peer(any_of(namespace_form(v) for v in values))
     if kind == "serviceAccount":
@@ -160,10 +164,10 @@ def _probe(kind: str, arg: Any, values: list[str], namespace: str, settings: Mes
         forms = [request_principal_form(v) for v in values]
         return lambda attrs: attrs.token is not None and any(f(attrs.token) for f in forms)
     if kind == "host":
-        hosts = any_of(string_form(v, ignore_case=True) for v in values)
+        hosts = string_forms(values, ignore_case=True)
         return lambda attrs: attrs.host is not None and hosts(attrs.host)
     if kind == "method":
-        methods = any_of(string_form(v) for v in values)
+        methods = string_forms(values)
         return lambda attrs: attrs.method is not None and methods(attrs.method)
     if kind == "path":
         paths = any_of(path_form(v) for v in values)
@@ -272,6 +276,38 @@ def _when_kind(key: str) -> tuple[str, Any] | None:
 
 
 @dataclass(frozen=True, slots=True)
+class _Usable:
+    """A rule as it is evaluated on one kind of connection (TCP or HTTP) for one kind of action
+    (ALLOW or not): which of its checks can be used. Worked out once per rule and kind, so
+    neither the traced nor the fast evaluation decides it per request."""
+
+    skip: str | None
+    """Why the whole rule is skipped (an unsupported `when` key; for ALLOW, the first field
+    that cannot be evaluated), or `None`."""
+    sources: tuple[Entry, ...] | None
+    """The `from` entries without the dropped checks; `None` when `from` is absent."""
+    operations: tuple[Entry, ...] | None
+    """The `to` entries without the dropped checks; `None` when `to` is absent."""
+    conditions: Entry
+    """The `when` conditions without the dropped ones."""
+    dropped: tuple[str, ...]
+    """Labels of the checks dropped (DENY/AUDIT/CUSTOM ignore only the unusable field)."""
+
+
+Entry = tuple[tuple[Probe, bool, "Check"], ...]
+"""The usable checks of one `from`/`to` entry (or the `when` list) as (probe, negated, check)."""
+
+
+def _failing(entry: Entry, attrs: Attributes) -> Check | None:
+    """The first check of an entry the request does not satisfy, or `None` if it satisfies
+    them all (`Check.passes` of each): the one matching step both evaluations share."""
+    for probe, negated, check in entry:
+        if probe(attrs) == negated:
+            return check
+    return None
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRule:
     """One `rules[i]` entry."""
 
@@ -285,6 +321,9 @@ class CompiledRule:
     """`when` entries."""
     unsupported_key: str | None = None
     """An unsupported `when` key: the rule is skipped for every action."""
+    _usable: dict[tuple[bool, bool], _Usable] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def checks(self) -> list[Check]:
         """Every field and condition of the rule."""
@@ -295,45 +334,90 @@ class CompiledRule:
         out += [c for group in (self.operations or ()) for c in group]
         return out + list(self.conditions)
 
-    def evaluate(self, attrs: Attributes, action: str) -> tuple[bool, str]:
-        """Whether the rule matches, and why (or why not)."""
-        name = f"rules[{self.index}]"
+    def usable(self, tcp: bool, allow: bool) -> _Usable:
+        """The rule as evaluated on a TCP (or HTTP) request by an ALLOW (or other) policy."""
+        key = (tcp, allow)
+        found = self._usable.get(key)
+        if found is None:
+            found = self._usable[key] = self._new_usable(tcp, allow)
+        return found
+
+    def _new_usable(self, tcp: bool, allow: bool) -> _Usable:
         if self.unsupported_key is not None:
-            return False, f"{name} skipped: unsupported when key {self.unsupported_key!r}"
+            skip = f"skipped: unsupported when key {self.unsupported_key!r}"
+            return _Usable(skip, None, None, (), ())
         dropped: set[int] = set()
+        labels: list[str] = []
         for check in self._all_checks():
-            reason = _unusable(check, attrs)
+            reason = _unusable(check, tcp)
             if reason is None:
                 continue
-            if action == "ALLOW":
-                return False, f"{name} skipped (ALLOW drops the whole rule): {reason}"
+            if allow:
+                skip = f"skipped (ALLOW drops the whole rule): {reason}"
+                return _Usable(skip, None, None, (), ())
             dropped.add(id(check))
+            labels.append(check.label)
 
-        def failing(checks: tuple[Check, ...]) -> Check | None:
-            for check in checks:
-                if id(check) not in dropped and not check.passes(attrs):
-                    return check
-            return None
+        def kept(checks: tuple[Check, ...]) -> Entry:
+            return tuple(
+                (c.probe, c.negated, c) for c in checks if c.probe and id(c) not in dropped
+            )
 
-        for part, groups in (("from", self.sources), ("to", self.operations)):
+        return _Usable(
+            None,
+            None if self.sources is None else tuple(kept(g) for g in self.sources),
+            None if self.operations is None else tuple(kept(g) for g in self.operations),
+            kept(self.conditions),
+            tuple(labels),
+        )
+
+    def evaluate(self, attrs: Attributes, action: str) -> tuple[bool, str]:
+        """Whether the rule matches, and why (or why not): `matches` with the explanation."""
+        name = f"rules[{self.index}]"
+        rule = self.usable(attrs.tcp, action == "ALLOW")
+        if rule.skip is not None:
+            return False, f"{name} {rule.skip}"
+        for part, groups in (("from", rule.sources), ("to", rule.operations)):
             if groups is None:
                 continue
-            failures = [failing(group) for group in groups]
+            failures = [_failing(group, attrs) for group in groups]
             if all(f is not None for f in failures):
                 shown = "; ".join(f.label for f in failures if f is not None)
                 return False, f"{name}: no {part} entry matched ({shown})"
-        failed = failing(self.conditions)
+        failed = _failing(rule.conditions, attrs)
         if failed is not None:
             return False, f"{name}: condition {failed.label} not met"
-        notes = [c.label for c in self._all_checks() if id(c) in dropped]
-        suffix = f" (ignored: {', '.join(notes)})" if notes else ""
+        suffix = f" (ignored: {', '.join(rule.dropped)})" if rule.dropped else ""
         return True, f"{name} matched{suffix}"
 
+    def matches(self, attrs: Attributes, action: str) -> bool:
+        """Whether the rule matches, without explaining: the same steps as `evaluate`."""
+        rule = self.usable(attrs.tcp, action == "ALLOW")
+        return rule.skip is None and _usable_matches(rule, attrs)
 
-def _unusable(check: Check, attrs: Attributes) -> str | None:
+
+def _usable_matches(rule: _Usable, attrs: Attributes) -> bool:
+    """Whether a rule that is not skipped matches: some `from` entry, some `to` entry and
+    every condition without a failing check."""
+    if rule.sources is not None:
+        for entry in rule.sources:
+            if _failing(entry, attrs) is None:
+                break
+        else:
+            return False
+    if rule.operations is not None:
+        for entry in rule.operations:
+            if _failing(entry, attrs) is None:
+                break
+        else:
+            return False
+    return _failing(rule.conditions, attrs) is None
+
+
+def _unusable(check: Check, tcp: bool) -> str | None:
     if check.probe is None:
         return f"cannot be translated: {check.problem}"
-    if attrs.tcp and check.http_only:
+    if tcp and check.http_only:
         return f"{check.label} is HTTP-only and the request is TCP"
     return None
 
@@ -403,6 +487,11 @@ class CompiledPolicy:
     """CUSTOM provider name."""
     rules: tuple[CompiledRule, ...]
     """Compiled rules; none means the policy never matches."""
+    dry_run: bool = False
+    """`istio.io/dry-run`: evaluated and reported, never enforced."""
+    _usable: dict[bool, tuple[_Usable, ...]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def match(self, attrs: Attributes) -> tuple[bool, str]:
         """Whether any rule matches, and the explanation."""
@@ -415,6 +504,18 @@ class CompiledPolicy:
                 return True, why
             reasons.append(why)
         return False, "; ".join(reasons)
+
+    def matches(self, attrs: Attributes) -> bool:
+        """Whether any rule matches (`match` without the explanation)."""
+        rules = self._usable.get(attrs.tcp)
+        if rules is None:
+            allow = self.action == "ALLOW"
+            usable = (rule.usable(attrs.tcp, allow) for rule in self.rules)
+            rules = self._usable[attrs.tcp] = tuple(u for u in usable if u.skip is None)
+        for rule in rules:  # noqa: SIM110 - a loop: no generator per decision
+            if _usable_matches(rule, attrs):
+                return True
+        return False
 
 
 def compile_policy(ref: ObjectRef, settings: MeshSettings) -> CompiledPolicy:
@@ -429,4 +530,6 @@ def compile_policy(ref: ObjectRef, settings: MeshSettings) -> CompiledPolicy:
         # A null rule is rejected by the API server; skip it rather than fail.
         if isinstance(rule, Mapping)
     )
-    return CompiledPolicy(ref, str(action), str(provider) if provider else None, compiled)
+    return CompiledPolicy(
+        ref, str(action), str(provider) if provider else None, compiled, ref.dry_run
+    )
