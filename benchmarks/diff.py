@@ -12,7 +12,9 @@ runs it, `python -m meshward.cli.main` in its own process from the repository:
 * `diff_plan`: one `meshward plan` of the base commit (the reference);
 * `diff_folders`: `meshward diff BASE_PLAN HEAD_PLAN` of the two plan folders;
 * `diff_revisions`: `meshward diff HEAD~1 HEAD --stack NAME`, which plans both revisions from
-  temporary worktrees (concurrently) and then diffs the folders.
+  temporary worktrees (concurrently) and then diffs the folders;
+* `diff_revisions_cached`: the same with `--plan-cache` already holding head's plan (as a pull
+  request's base plan is kept across pushes), so one revision is planned.
 
 Ratios are each diff over the plan; nothing here asserts.
 """
@@ -99,42 +101,46 @@ def _run(repo: Path, *argv: str) -> tuple[float, subprocess.CompletedProcess[str
     return time.perf_counter() - start, done
 
 
+def _check(what: str, done: subprocess.CompletedProcess[str], ok: tuple[int, ...] = (0,)) -> None:
+    if done.returncode not in ok:
+        raise RuntimeError(f"{what} failed ({done.returncode}): {done.stderr[-2000:]}")
+
+
 def measure_diff(size: int, seed: int = 0) -> dict[str, Any]:
-    """Seconds of one plan, of the diff of two plan folders and of two revisions."""
+    """Seconds of one plan and of the diffs (module docstring), and their ratios."""
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="meshward-bench-diff-") as tmp:
         repo = Path(tmp) / "repo"
         name, rule = make_repository(repo, size, seed)
         out["diff_rule"] = rule
-        head_plan = Path(tmp) / "head"
-        _, done = _run(repo, "plan", "--stack", name, "--out", str(head_plan))
-        if done.returncode not in (0, 1):
-            raise RuntimeError(f"plan of head failed: {done.stderr[-2000:]}")
+        cache = Path(tmp) / "cache"
+        # Head's plan, kept in the cache (the diff of a revision with itself plans it once).
+        _, done = _run(repo, "diff", "HEAD", "HEAD", "--stack", name, "--plan-cache", str(cache))
+        _check("planning head", done)
+        (head_plan,) = cache.iterdir()
         _git(repo, "checkout", "-q", "HEAD~1")
         base_plan = Path(tmp) / "base"
         out["diff_plan"], done = _run(repo, "plan", "--stack", name, "--out", str(base_plan))
-        if done.returncode not in (0, 1):
-            raise RuntimeError(f"plan of base failed: {done.stderr[-2000:]}")
+        _check("plan of base", done, (0, 1))
         _git(repo, "checkout", "-q", "-")
-        out["diff_folders"], done = _run(
-            repo, "diff", str(base_plan), str(head_plan), "--format", "json"
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"diff of folders failed: {done.stderr[-2000:]}")
+        diff_json = ("--stack", name, "--format", "json")
+        out["diff_folders"], done = _run(repo, "diff", str(base_plan), str(head_plan), *diff_json)
+        _check("diff of folders", done)
         access = json.loads(done.stdout)["access"]
         out["diff_gained_edges"], out["diff_lost_edges"] = (
             len(access["gained"]),
             len(access["lost"]),
         )
-        out["diff_revisions"], done = _run(
-            repo, "diff", "HEAD~1", "HEAD", "--stack", name, "--format", "json"
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"diff of revisions failed: {done.stderr[-2000:]}")
+        out["diff_revisions"], done = _run(repo, "diff", "HEAD~1", "HEAD", *diff_json)
+        _check("diff of revisions", done)
         if json.loads(done.stdout)["access"] != access:
             raise RuntimeError("the diff of revisions differs from the diff of their plans")
-    out["diff_folders_ratio"] = out["diff_folders"] / out["diff_plan"]
-    out["diff_revisions_ratio"] = out["diff_revisions"] / out["diff_plan"]
+        out["diff_revisions_cached"], done = _run(
+            repo, "diff", "HEAD~1", "HEAD", *diff_json, "--plan-cache", str(cache)
+        )
+        _check("diff of revisions, head's plan kept", done)
+    for key in ("diff_folders", "diff_revisions", "diff_revisions_cached"):
+        out[f"{key}_ratio"] = out[key] / out["diff_plan"]
     return out
 
 
@@ -152,8 +158,10 @@ def report_lines(r: dict[str, Any]) -> list[str]:
         f"| `meshward plan` of one revision | {r['diff_plan']:,.2f} s | 1.00× |",
         f"| `meshward diff` of two plan folders | {r['diff_folders']:,.2f} s | "
         f"{r['diff_folders_ratio']:.2f}× |",
-        f"| `meshward diff HEAD~1 HEAD` (plans both revisions) | {r['diff_revisions']:,.2f} s | "
-        f"{r['diff_revisions_ratio']:.2f}× |",
+        f"| `meshward diff HEAD~1 HEAD` (plans both revisions, concurrently) | "
+        f"{r['diff_revisions']:,.2f} s | {r['diff_revisions_ratio']:.2f}× |",
+        f"| the same with `--plan-cache` holding one revision's plan | "
+        f"{r['diff_revisions_cached']:,.2f} s | {r['diff_revisions_cached_ratio']:.2f}× |",
         "",
     ]
 

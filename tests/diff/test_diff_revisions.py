@@ -41,15 +41,21 @@ def test_revision_diff_plans_both_sides_and_cleans_up(tmp_path: Path) -> None:
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@example", "commit", "-qam", "waf")
 
     env = {**os.environ, "PYTHONPATH": str(ROOT / "components")}
-    done = subprocess.run(
-        [sys.executable, "-m", "meshward.cli.main", "diff", "HEAD~1", "HEAD", "--format", "json"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+    cache = tmp_path / "plans"
+
+    def diff() -> subprocess.CompletedProcess[str]:
+        argv = ["diff", "HEAD~1", "HEAD", "--format", "json", "--plan-cache", str(cache)]
+        return subprocess.run(
+            [sys.executable, "-m", "meshward.cli.main", *argv],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
+        )
+
+    done = diff()
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["stack"] == "dev"
@@ -64,3 +70,16 @@ def test_revision_diff_plans_both_sides_and_cleans_up(tmp_path: Path) -> None:
     assert doc["access"] == {"gained": [], "lost": []}
     # The temporary worktrees are gone, from disk and from git's list.
     assert _git(repo, "worktree", "list").count("\n") == 1
+
+    # Both plans were kept; a second diff reuses them instead of planning: a resource taken out
+    # of the kept base plan shows as added, which only the reused plan can report.
+    base_commit = _git(repo, "rev-parse", "HEAD~1").strip()
+    kept = {p.name.split("-", 1)[0]: p for p in cache.iterdir()}
+    assert set(kept) == {base_commit, _git(repo, "rev-parse", "HEAD").strip()}
+    plan_file = kept[base_commit] / "plan.json"
+    plan = json.loads(plan_file.read_text())
+    taken = plan["resources"].pop(0)
+    plan_file.write_text(json.dumps(plan))
+    done = diff()
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["resources"]["added"] == [taken["urn"]]

@@ -47,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="exit 1 when any access atom is newly allowed",
     )
     parser.add_argument(
+        "--plan-cache",
+        type=Path,
+        metavar="DIR",
+        help="keep each revision's plan in DIR and reuse it when the same commit, stack and "
+        "installed Python packages come again (e.g. a pull request's base across pushes)",
+    )
+    parser.add_argument(
         "-q", "--quiet", action="store_true", help="print nothing but errors; the exit code tells"
     )
 
@@ -136,20 +143,63 @@ def _resolve(spec: str, which: str) -> Path | str:
     return commit
 
 
-def _sides(base: str, head: str, stack: str, ctx: ExitStack, scratch: Path) -> tuple[Path, Path]:
+def environment_key() -> str:
+    """What besides the commit and the stack a plan depends on: the Python version and the
+    installed distributions (the Pulumi SDK and providers among them)."""
+    import hashlib
+    from importlib import metadata
+
+    found = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    text = "\n".join([sys.version, *found])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plan_cached(tree: Path, stack: str, out: Path, cache: Path | None, commit: str) -> Path:
+    """Plan `tree` into `out`, or reuse (and keep) the plan in `cache`: a revision's plan is a
+    function of its commit (its own code and stack file), the stack and the environment."""
+    if cache is None:
+        plan_revision(tree, stack, out)
+        return out
+    kept = cache / f"{commit}-{stack}-{environment_key()}"
+    if (kept / "plan.json").is_file():
+        return kept
+    plan_revision(tree, stack, out)
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{kept.name}-", dir=cache))
+    try:
+        shutil.copytree(out, partial, dirs_exist_ok=True)
+        partial.rename(kept)  # whole or not at all; a concurrent writer's copy is as good
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+    return out
+
+
+def _sides(
+    base: str, head: str, stack: str, ctx: ExitStack, scratch: Path, cache: Path | None = None
+) -> tuple[Path, Path]:
     """Plan folders for BASE and HEAD. Revisions are planned at the same time, each in its own
     process (a diff of two revisions then takes about one plan, not two, where two cores are
-    free), and a revision given twice is planned once."""
+    free), a revision given twice is planned once, and with `cache` a revision planned before
+    is not planned again."""
     specs = {"BASE": _resolve(base, "BASE"), "HEAD": _resolve(head, "HEAD")}
     commits = sorted({s for s in specs.values() if isinstance(s, str)})
-    planned = {c: scratch / f"plan-{c}" for c in commits}
-    trees = {c: ctx.enter_context(_worktree(Path.cwd(), c)) for c in commits}
-    if commits:
-        with ThreadPoolExecutor(max_workers=len(commits)) as pool:
-            for future in [
-                pool.submit(plan_revision, trees[c], stack, planned[c]) for c in commits
-            ]:
-                future.result()
+    if cache is not None and cache.exists() and not cache.is_dir():
+        raise UserInputError([Problem("--plan-cache", f"{cache} exists and is not a folder")])
+    key = environment_key() if cache is not None else ""
+    planned: dict[str, Path] = {}
+    for c in commits:
+        kept = None if cache is None else cache / f"{c}-{stack}-{key}"
+        if kept is not None and (kept / "plan.json").is_file():
+            planned[c] = kept
+    todo = [c for c in commits if c not in planned]
+    trees = {c: ctx.enter_context(_worktree(Path.cwd(), c)) for c in todo}
+    if todo:
+        with ThreadPoolExecutor(max_workers=len(todo)) as pool:
+            futures = {
+                c: pool.submit(_plan_cached, trees[c], stack, scratch / f"plan-{c}", cache, c)
+                for c in todo
+            }
+            planned |= {c: f.result() for c, f in futures.items()}
     base_dir, head_dir = (
         planned[s] if isinstance(s, str) else s for s in (specs["BASE"], specs["HEAD"])
     )
@@ -165,7 +215,9 @@ def run(args: argparse.Namespace) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="meshward-diff-plans-"))
     try:
         with interrupts.removed_on_interrupt(scratch), ExitStack() as ctx:
-            base_dir, head_dir = _sides(args.base, args.head, args.stack, ctx, scratch)
+            base_dir, head_dir = _sides(
+                args.base, args.head, args.stack, ctx, scratch, args.plan_cache
+            )
             base, head = load_plan_folder(base_dir), load_plan_folder(head_dir)
             stack = head.stack or args.stack
             diff = diff_plans(base, head, stack, dt.date.today())
