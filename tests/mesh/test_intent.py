@@ -256,3 +256,40 @@ def test_dev_stack_intent_exercises_every_feature() -> None:
     assert mesh.deny and mesh.break_glass
     assert any(o.ports for o in mesh.mtls.workloads)
     assert any(p.protocol == "tcp" for w in mesh.workloads for p in w.ports)
+
+
+def test_labels_that_are_a_subset_of_another_workloads_labels_are_refused_at_the_narrower() -> None:
+    mesh = mesh_with(
+        workloads=[
+            *BASE_MESH["workloads"],
+            {
+                "name": "ledger-db-replica",
+                "namespace": "payments",
+                "labels": {"app": "ledger-db", "tier": "data", "role": "replica"},
+                "ports": [{"port": 5432, "protocol": "tcp"}],
+            },
+        ]
+    )
+    (problem,) = errors(mesh)
+    # ledger-db's labels {app, tier} also select the replica (not the reverse).
+    assert problem.startswith("platform.mesh.workloads[")
+    assert "also select payments/ledger-db-replica" in problem
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/a/b", "/a/b/", "/a.b/c..d", "/a/.hidden", "/x/%2F/y*", "/a\n/b", "/a b", "/é", "/a/.", "/"],
+)
+def test_path_check_decides_as_the_per_segment_rule(path: str) -> None:
+    from meshward.mesh.intent.models import _PATH_SEGMENT, check_path
+
+    body = path[:-1] if path.endswith("*") else path
+    segments = body.split("/")[1:]
+    dotted = any(s in (".", "..") for s in segments[:-1]) or segments[-1] == ".."
+    allowed = not dotted and all(_PATH_SEGMENT.match(s) for s in segments)
+    try:
+        check_path(path)
+        accepted = True
+    except ValueError:
+        accepted = False
+    assert accepted is allowed

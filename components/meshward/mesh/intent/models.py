@@ -67,6 +67,7 @@ WorkloadRef = Annotated[
 """`namespace/name`, or a bare `name` when only one namespace holds a workload of that name."""
 
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9\-._~%!$&'()+,;:@=]*$")
+_PATH_BODY = re.compile(r"[A-Za-z0-9\-._~%!$&'()+,;:@=/]*")
 
 
 def check_path(value: str) -> str:
@@ -79,9 +80,13 @@ def check_path(value: str) -> str:
     if "//" in body:
         raise ValueError(f"{value!r}: '//' never reaches a rule (slashes are merged)")
     segments = body.split("/")[1:]
-    if any(s in (".", "..") for s in segments[:-1]) or (segments and segments[-1] in ("..",)):
+    dotted = "." in body and (
+        any(s in (".", "..") for s in segments[:-1]) or (segments and segments[-1] in ("..",))
+    )
+    if dotted:
         raise ValueError(f"{value!r}: '.' and '..' segments are resolved before matching")
-    if any(not _PATH_SEGMENT.match(s) for s in segments):
+    # Fast path: a body of path characters only passes every segment's check below.
+    if not _PATH_BODY.fullmatch(body) and any(not _PATH_SEGMENT.match(s) for s in segments):
         raise ValueError(f"{value!r}: only RFC 3986 path characters are allowed (no ?, #, {{}})")
     return value
 
@@ -536,18 +541,20 @@ def _structure_problems(intent: MeshIntent) -> list[str]:
     counts = Counter(w.ref for w in intent.workloads)
     for dup in sorted(r for r, n in counts.items() if n > 1):
         out.append(f"workloads: {dup} is declared twice")
-    # Only workloads of one namespace can overlap: compare within each namespace, in the
-    # order a full pairwise scan would report them.
-    in_namespace: dict[str, list[int]] = {}
+    # Only workloads of one namespace can overlap. Per namespace and label, the workloads
+    # carrying it: those whose labels include all of a's are the intersection of its labels'
+    # holders (no scan of the namespace), reported in the order a pairwise scan would.
+    holders: dict[tuple[str, tuple[str, str]], set[int]] = {}
     labels: list[frozenset[tuple[str, str]]] = []
     for i, w in enumerate(intent.workloads):
-        in_namespace.setdefault(w.namespace, []).append(i)
         labels.append(frozenset((w.labels or {"app": w.name}).items()))
+        for item in labels[i]:
+            holders.setdefault((w.namespace, item), set()).add(i)
     for i, a in enumerate(intent.workloads):
-        for j in in_namespace[a.namespace]:
+        covering = set.intersection(*(holders[(a.namespace, item)] for item in labels[i]))
+        for j in sorted(covering):
             b = intent.workloads[j]
-            same_ns = i != j and a.ref != b.ref
-            if same_ns and labels[i] <= labels[j]:
+            if i != j and a.ref != b.ref:
                 out.append(
                     f"workloads[{i}].labels: {a.selector} also select {b.ref}; "
                     "labels must select exactly one workload"
