@@ -452,6 +452,9 @@ def _format_error(value: str, fmt: str) -> bool:
     return False
 
 
+#: Decoded scalar types: never a Mapping, so the (slow) ABC check is skipped for them.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
 #: String formats the API server checks (others are informational).
 _FORMATS = frozenset({"date-time", "date", "byte"})
 
@@ -486,7 +489,7 @@ def _value_checks(value: Any, node: Schema, path: str, out: list[Problem]) -> No
             add(f"{shown} in body should have at least {node.min_items} items", "minItems")
         if node.unique_items or node.list_type in ("set", "map"):
             _duplicates(value, node, path, out)
-    elif isinstance(value, Mapping):
+    elif kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
         count = len(value)
         if node.max_properties is not None and count > node.max_properties:
             add(
@@ -568,7 +571,8 @@ def _value_only(value: Any, node: Schema, path: str, out: list[Problem]) -> None
     if typed and (value is None or not node.type_matches(value)):
         out.append(_type_problem(path, node, value))
         return
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
         for name in node.required:
             if name not in value:
                 out.append(Problem(child_path(path, name, map_entry=False), "Required value"))

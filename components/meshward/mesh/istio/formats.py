@@ -12,6 +12,7 @@ import ipaddress
 import json
 import re
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 MAX_PORT = 65535
@@ -160,6 +161,7 @@ GO_MAX_INT = 2**63 - 1
 """Largest value of Go's `int` on the 64-bit platforms istiod runs on."""
 
 
+@lru_cache(maxsize=1024)  # pure; every RequestAuthentication of a mesh repeats its issuers' URIs
 def jwks_uri_problem(uri: str) -> str | None:
     """An http(s) URL as Go's net/url parses it.
 
