@@ -69,6 +69,11 @@ RESOURCE_TYPES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
         ("policyName",),
         None,
     ),
+    "azure-native:network:VirtualNetworkPeering": (
+        "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+        ("virtualNetworkName", "virtualNetworkPeeringName"),
+        None,
+    ),
     "azure-native:network:PrivateEndpoint": (
         "Microsoft.Network/privateEndpoints",
         ("privateEndpointName",),

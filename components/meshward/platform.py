@@ -21,7 +21,7 @@ from meshward.azure.dns import KEY_VAULT_ZONE, apim_zones
 from meshward.azure.identity import ManagedIdentity
 from meshward.azure.keyvault import KeyVault
 from meshward.azure.monitoring import SecurityMonitoring
-from meshward.azure.network import Network
+from meshward.azure.network import Network, NetworkArgs
 from meshward.cluster.external_secrets import ExternalSecrets
 from meshward.cluster.istio import IstioMesh
 from meshward.cluster.mesh_security import MeshSecurity
@@ -117,20 +117,21 @@ class Platform(pulumi.ComponentResource):
         zones = [internal_zone, *apim_zones(apim_name)]
         if cfg.key_vault.private_endpoint:
             zones.insert(0, KEY_VAULT_ZONE)
-        network = Network(
-            f"{name}-network",
-            {
-                "config": cfg.network,
-                "base_name": base,
-                "resource_group_name": rg,
-                "location": cfg.location,
-                "tags": tags,
-                "private_dns_zones": zones,
-                "a_records": {internal_zone: {ingress.hostname: ingress.internal_ip}},
-                "ingress_ip": ingress.internal_ip,
-            },
-            opts=child,
-        )
+        network_args: NetworkArgs = {
+            "config": cfg.network,
+            "base_name": base,
+            "resource_group_name": rg,
+            "location": cfg.location,
+            "tags": tags,
+            "private_dns_zones": zones,
+            "a_records": {internal_zone: {ingress.hostname: ingress.internal_ip}},
+            "ingress_ip": ingress.internal_ip,
+        }
+        if cfg.aks.api_server.runner_vnet_id is not None:
+            # The deployer's runner VNet: peered both ways (the API server's zone is linked to
+            # it by Aks), so a private cluster is reachable from where `pulumi up` runs.
+            network_args["peer_vnet_id"] = cfg.aks.api_server.runner_vnet_id
+        network = Network(f"{name}-network", network_args, opts=child)
 
         # --- Identities that read Key Vault, then the vault --------------------------------
         appgw_identity, apim_identity = (
@@ -203,6 +204,7 @@ class Platform(pulumi.ComponentResource):
                 "tags": tags,
                 "node_subnet_id": network.aks_nodes_subnet_id,
                 "api_server_subnet_id": network.api_server_subnet_id,
+                "vnet_id": network.vnet_id,
                 "key_vault_id": vault.vault_id,
                 "protect": protect,
                 **(
@@ -213,11 +215,12 @@ class Platform(pulumi.ComponentResource):
             },
             opts=child,
         )
-        # Every Kubernetes object waits for the cluster-admin grants (and is deleted before them).
+        # Every Kubernetes object waits for the cluster-admin grants and, on a private cluster
+        # reached from a peered runner VNet, for the peering (and is deleted before them).
         in_cluster = pulumi.ResourceOptions(
             parent=self,
             providers=[aks.provider],
-            transformations=[kubernetes_after(aks.admin_grants)],
+            transformations=[kubernetes_after([*aks.admin_grants, *network.peerings])],
         )
         self.mesh = IstioMesh(
             f"{name}-mesh",

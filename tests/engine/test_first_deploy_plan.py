@@ -237,3 +237,89 @@ def test_container_insights_off_creates_no_rule_and_disables_the_addon(
     [cluster] = resources_of(plan, "azure-native:containerservice:ManagedCluster")
     assert cluster["inputs"]["addonProfiles"]["omsagent"] == {"enabled": False}
     assert not [r for r in plan["resources"] if r["type"].startswith("azure-native:monitor:Data")]
+
+
+RUNNER_VNET = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ci-runners"
+    "/providers/Microsoft.Network/virtualNetworks/vnet-ci-runners"
+)
+DNS_ZONE_CONTRIBUTOR = "b12aa53e-6015-4669-85d0-8515ebb3ae7f"
+
+
+def test_prod_runner_vnet_reaches_the_private_api_server(prod_plan: dict[str, Any]) -> None:
+    plan = prod_plan
+    [cluster] = resources_of(plan, "azure-native:containerservice:ManagedCluster")
+    access = cluster["inputs"]["apiServerAccessProfile"]
+    assert (access["enablePrivateCluster"], access["enablePrivateClusterPublicFQDN"]) == (
+        True,
+        False,
+    )
+    # The stack's own zone, not AKS's "system" one (which AKS links to the cluster VNet only).
+    [zone] = [
+        r
+        for r in resources_of(plan, "azure-native:privatedns:PrivateZone")
+        if r["inputs"]["privateZoneName"] == "privatelink.westeurope.azmk8s.io"
+    ]
+    assert access["privateDNSZone"].endswith("/privateDnsZones/privatelink.westeurope.azmk8s.io")
+    links = {
+        r["inputs"]["virtualNetwork"]["id"]: r
+        for r in resources_of(plan, "azure-native:privatedns:VirtualNetworkLink")
+        if r["inputs"]["privateZoneName"] == zone["inputs"]["privateZoneName"]
+    }
+    platform_vnet = next(iter(set(links) - {RUNNER_VNET}))
+    assert set(links) == {RUNNER_VNET, platform_vnet}
+    assert platform_vnet.endswith("/virtualNetworks/mw-prod-vnet")
+    # The control plane writes the API server's record there; the cluster waits for the grant
+    # and both links (nodes resolve the API server while joining).
+    [grant] = [
+        r
+        for r in resources_of(plan, "azure-native:authorization:RoleAssignment")
+        if r["inputs"]["roleDefinitionId"].endswith(DNS_ZONE_CONTRIBUTOR)
+    ]
+    assert grant["inputs"]["scope"] == access["privateDNSZone"]
+    [identity] = [
+        r
+        for r in resources_of(plan, "azure-native:managedidentity:UserAssignedIdentity")
+        if r["inputs"]["resourceName"] == "mw-prod-aks-controlplane"
+    ]
+    assert identity["urn"] in grant["dependencies"]
+    assert {grant["urn"], *(link["urn"] for link in links.values())} <= set(cluster["dependencies"])
+    # Peered both ways: ours in the stack's group, theirs in the runner VNet's group.
+    peerings = {
+        (r["inputs"]["resourceGroupName"], r["inputs"]["virtualNetworkName"]): r
+        for r in resources_of(plan, "azure-native:network:VirtualNetworkPeering")
+    }
+    assert set(peerings) == {("mw-prod-rg", "mw-prod-vnet"), ("rg-ci-runners", "vnet-ci-runners")}
+    ours, theirs = (
+        peerings["mw-prod-rg", "mw-prod-vnet"],
+        peerings["rg-ci-runners", "vnet-ci-runners"],
+    )
+    assert ours["inputs"]["remoteVirtualNetwork"]["id"] == RUNNER_VNET
+    assert theirs["inputs"]["remoteVirtualNetwork"]["id"] == platform_vnet
+    for peering in (ours, theirs):
+        assert peering["inputs"]["allowVirtualNetworkAccess"] is True
+        assert peering["inputs"]["allowForwardedTraffic"] is False
+    # Nothing in the cluster is attempted before the runner can reach it.
+    in_cluster = [r for r in plan["resources"] if r["type"].startswith("kubernetes:")]
+    assert all({ours["urn"], theirs["urn"]} <= set(r["dependencies"]) for r in in_cluster)
+
+
+def test_private_cluster_without_a_runner_vnet_keeps_the_system_zone(
+    render: Callable[..., dict[str, Any]],
+) -> None:
+    platform = stack_platform("prod")
+    del platform["aks"]["apiServer"]["runnerVnetId"]
+    plan = render(platform, stack="prod")
+    [cluster] = resources_of(plan, "azure-native:containerservice:ManagedCluster")
+    assert cluster["inputs"]["apiServerAccessProfile"]["privateDNSZone"] == "system"
+    assert resources_of(plan, "azure-native:network:VirtualNetworkPeering") == []
+    zones = {
+        r["inputs"]["privateZoneName"]
+        for r in resources_of(plan, "azure-native:privatedns:PrivateZone")
+    }
+    assert not any(z.endswith(".azmk8s.io") for z in zones)
+    assert not [
+        r
+        for r in resources_of(plan, "azure-native:authorization:RoleAssignment")
+        if r["inputs"]["roleDefinitionId"].endswith(DNS_ZONE_CONTRIBUTOR)
+    ]

@@ -53,7 +53,8 @@ def resource_errors(resource: dict[str, Any]) -> list[str]:
     uri = definition_uri(resource["apiVersion"], resource["type"])
     if uri is None:
         return [f"no schema for {resource['type']}@{resource['apiVersion']}"]
-    body = {k: v for k, v in resource.items() if k not in ("dependsOn", "scope")}
+    # Template-level keys of a resource, not part of its type's definition.
+    body = {k: v for k, v in resource.items() if k not in ("dependsOn", "scope", "resourceGroup")}
     validator = jsonschema.Draft4Validator({"$ref": uri}, registry=_registry())
     return sorted(
         f"{'/'.join(str(p) for p in e.absolute_path) or '.'}: {e.message[:300]}"

@@ -241,6 +241,11 @@ def test_a_type_without_an_arm_mapping_is_named() -> None:
         arm_template(_plan(odd))
 
 
+def plan_group(plan: dict[str, Any]) -> str:
+    [group] = [r for r in plan["resources"] if r["type"] == "azure-native:resources:ResourceGroup"]
+    return str(group["inputs"]["resourceGroupName"])
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_every_planned_azure_resource_is_exported_with_its_sdk_api_version(
     stack: str, request: pytest.FixtureRequest
@@ -255,8 +260,17 @@ def test_every_planned_azure_resource_is_exported_with_its_sdk_api_version(
         and r["type"].startswith("azure-native:")
         and r["type"] != "azure-native:resources:ResourceGroup"
     ]
-    assert len(exported.template["resources"]) == len(azure)
-    assert sorted(r["apiVersion"] for r in exported.template["resources"]) == sorted(
+    # A resource of another resource group (prod's runner-side peering) rides in a nested
+    # deployment targeting that group.
+    top = exported.template["resources"]
+    nested = [r for r in top if r["type"] == "Microsoft.Resources/deployments"]
+    assert all(r["resourceGroup"] != plan_group(plan) for r in nested)
+    exported_resources = [
+        *(r for r in top if r not in nested),
+        *(inner for r in nested for inner in r["properties"]["template"]["resources"]),
+    ]
+    assert len(exported_resources) == len(azure)
+    assert sorted(r["apiVersion"] for r in exported_resources) == sorted(
         catalog.resources[r["type"]].api_version for r in azure
     )
     assert exported.unmapped == []
@@ -264,9 +278,7 @@ def test_every_planned_azure_resource_is_exported_with_its_sdk_api_version(
     assert f"/subscriptions/{ph.SUBSCRIPTION_ID}" not in text
     assert ph.SECRET_PLACEHOLDER not in text
     # Extension resources (diagnostic settings) share a name on different scopes.
-    rendered_names = {
-        (r["type"], r["name"], r.get("scope")) for r in exported.template["resources"]
-    }
+    rendered_names = {(r["type"], r["name"], r.get("scope")) for r in exported_resources}
     assert len(rendered_names) == len(azure), "two resources would collide in ARM"
 
 
@@ -286,3 +298,24 @@ def test_the_template_does_not_depend_on_the_order_inputs_arrive_in(
     }
     first = json.dumps(arm_template(prod_plan).template, indent=2)
     assert json.dumps(arm_template(shuffled).template, indent=2) == first
+
+
+def test_a_resource_of_another_group_rides_in_a_nested_deployment(
+    prod_plan: dict[str, Any],
+) -> None:
+    template = arm_template(prod_plan).template
+    [deployment] = [
+        r for r in template["resources"] if r["type"] == "Microsoft.Resources/deployments"
+    ]
+    assert deployment["resourceGroup"] == "rg-ci-runners"
+    [peering] = deployment["properties"]["template"]["resources"]
+    assert peering["name"] == "vnet-ci-runners/runner-to-mw-prod"
+    assert "dependsOn" not in peering
+    # Outer expression scope: the stack's VNet is named in the stack's group.
+    assert peering["properties"]["remoteVirtualNetwork"]["id"] == (
+        "[resourceId('Microsoft.Network/virtualNetworks', 'mw-prod-vnet')]"
+    )
+    assert (
+        "[resourceId('Microsoft.Network/virtualNetworks/virtualNetworkPeerings', "
+        "'mw-prod-vnet', 'mw-prod-to-runner')]"
+    ) in deployment["dependsOn"]

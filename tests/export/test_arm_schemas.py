@@ -60,9 +60,16 @@ def test_arm_export_validates_against_official_schemas(
 ) -> None:
     plan: dict[str, Any] = request.getfixturevalue(f"{stack}_plan")
     template = arm_template(plan).template
+    # Resources of another group sit in nested deployments: check them too.
+    nested = [
+        inner
+        for r in template["resources"]
+        if r["type"] == "Microsoft.Resources/deployments"
+        for inner in r["properties"]["template"]["resources"]
+    ]
     problems = [
         f"{r['type']} {r['name']}: {error}"
-        for r in template["resources"]
+        for r in [*template["resources"], *nested]
         for error in _errors(r)
         if (r["type"], error) not in WAIVED
     ]

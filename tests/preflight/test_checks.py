@@ -7,6 +7,7 @@ from typing import Any
 
 from meshward.config import parse_platform_config
 from meshward.preflight.checks import Finding, StackFacts, blocking, preflight
+from tests.support import stack_platform
 
 TODAY = datetime.date(2026, 11, 26)
 
@@ -46,7 +47,21 @@ def test_runner_vnet_opens_the_deploy_path() -> None:
     }
     findings = run(platform)
     assert not blocking(findings)
-    assert "platform.aks.apiServer.runnerVnetId" in by_status(findings, "ok")
+    [path] = [f for f in findings if f.section == "deploy path"]
+    assert (path.item, path.status) == ("platform.aks.apiServer.runnerVnetId", "check")
+    assert (
+        "Network Contributor" in path.detail and "privatelink.westeurope.azmk8s.io" in path.detail
+    )
+
+
+def test_shipped_prod_runner_vnet_is_a_placeholder_until_filled_in() -> None:
+    platform = stack_platform("prod")
+    findings = run(platform)
+    blocked = [f for f in findings if f.status == "block" and f.section == "stack"]
+    assert any(
+        f.item == "platform.aks.apiServer.runnerVnetId" and "GUID of zeros" in f.detail
+        for f in blocked
+    )
 
 
 def test_unset_and_expired_stack_secrets_block() -> None:

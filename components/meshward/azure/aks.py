@@ -8,7 +8,13 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import authorization, containerservice, monitor, operationalinsights
+from pulumi_azure_native import (
+    authorization,
+    containerservice,
+    monitor,
+    operationalinsights,
+    privatedns,
+)
 
 from meshward.azure import aks_profiles
 from meshward.azure.existing import require_for_create, resource_group_of
@@ -53,6 +59,9 @@ class AksArgs(TypedDict):
     """Subnet of the nodes and internal load balancers (required to create)."""
     api_server_subnet_id: NotRequired[pulumi.Input[str] | None]
     """Delegated subnet for API-server VNet integration (optional)."""
+    vnet_id: NotRequired[pulumi.Input[str]]
+    """The VNet of the nodes. Needed with `aks.apiServer.runnerVnetId`: the cluster's private
+    DNS zone is then the stack's own, linked to this VNet and to the runner's."""
     key_vault_id: NotRequired[pulumi.Input[str]]
     """Key Vault holding the mesh plug-in CA (needed with `mesh.pluginCa`)."""
     log_analytics_workspace_id: NotRequired[pulumi.Input[str]]
@@ -149,7 +158,7 @@ class Aks(pulumi.ComponentResource):
         )
         # The control plane manages internal load balancers (static gateway IP) in the node
         # subnet and, with VNet integration, the API server's address: grant before creation.
-        grants = [
+        grants: list[pulumi.Resource] = [
             assign_role(
                 f"{name}-netcontrib-nodes",
                 role="Network Contributor",
@@ -168,6 +177,23 @@ class Aks(pulumi.ComponentResource):
                     parent=self,
                 )
             )
+        private_zone_id: pulumi.Output[str] | None = None
+        if cfg.api_server.mode == "private" and cfg.api_server.runner_vnet_id is not None:
+            if "vnet_id" not in args:
+                raise ValueError("Aks: aks.apiServer.runnerVnetId needs the `vnet_id` argument")
+            private_zone_id, zone_ready = self._private_zone(
+                name, base, rg, location, tags, args["vnet_id"], cfg.api_server.runner_vnet_id
+            )
+            grants.append(
+                assign_role(
+                    f"{name}-dnscontrib-apiserver",
+                    role="Private DNS Zone Contributor",
+                    scope=private_zone_id,
+                    principal_id=identity.principal_id,
+                    parent=self,
+                )
+            )
+            grants.extend(zone_ready)
         tenant_id = authorization.get_client_config_output().tenant_id
         self.cluster = containerservice.ManagedCluster(
             f"{name}-cluster",
@@ -186,7 +212,9 @@ class Aks(pulumi.ComponentResource):
             oidc_issuer_profile={"enabled": True},
             security_profile=profiles.security_profile(cfg, self.workspace_id),
             network_profile=profiles.network_profile(cfg),
-            api_server_access_profile=profiles.api_server_access_profile(cfg, api_subnet),
+            api_server_access_profile=profiles.api_server_access_profile(
+                cfg, api_subnet, private_zone_id
+            ),
             agent_pool_profiles=[profiles.system_pool_profile(cfg, args["node_subnet_id"])],
             auto_upgrade_profile=profiles.auto_upgrade_profile(cfg),
             addon_profiles=profiles.addon_profiles(cfg, self.workspace_id),
@@ -243,6 +271,44 @@ class Aks(pulumi.ComponentResource):
             )
         self.control_plane_identity_principal_id = identity.principal_id
         self._grant_cluster_admins(name, cfg)
+
+    def _private_zone(
+        self,
+        name: str,
+        base: str,
+        rg: pulumi.Input[str],
+        location: str,
+        tags: dict[str, str],
+        vnet_id: pulumi.Input[str],
+        runner_vnet_id: str,
+    ) -> tuple[pulumi.Output[str], list[pulumi.Resource]]:
+        """The API server's private DNS zone, owned by the stack instead of AKS ("system"), so
+        it can be linked to the runner's VNet too: `pulumi up` there resolves the private API
+        server. AKS writes the API server's record into it (hence Private DNS Zone
+        Contributor); both links exist before the cluster, so nodes resolve it while joining."""
+        zone = privatedns.PrivateZone(
+            f"{name}-apiserver-zone",
+            private_zone_name=profiles.api_server_private_zone(location),
+            resource_group_name=rg,
+            location="global",
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        links: list[pulumi.Resource] = [
+            privatedns.VirtualNetworkLink(
+                f"{name}-apiserver-zone-{which}",
+                virtual_network_link_name=f"{base}-{which}-link",
+                private_zone_name=zone.name,
+                resource_group_name=rg,
+                location="global",
+                virtual_network={"id": target},
+                registration_enabled=False,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for which, target in (("vnet", vnet_id), ("runner", runner_vnet_id))
+        ]
+        return zone.id, links
 
     def _container_insights(
         self,

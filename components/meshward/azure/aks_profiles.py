@@ -84,15 +84,24 @@ def network_profile(cfg: AksConfig) -> dict[str, Any]:
     }
 
 
-def api_server_access_profile(cfg: AksConfig, subnet_id: Any | None) -> dict[str, Any]:
+def api_server_private_zone(location: str) -> str:
+    """The private DNS zone name AKS requires for a custom zone of a private cluster."""
+    return f"privatelink.{location}.azmk8s.io"
+
+
+def api_server_access_profile(
+    cfg: AksConfig, subnet_id: Any | None, private_zone_id: Any | None = None
+) -> dict[str, Any]:
     """Private cluster (no public FQDN) or a public endpoint limited to authorized ranges; with
-    a delegated subnet the API server also gets a VNet-internal address."""
+    a delegated subnet the API server also gets a VNet-internal address. A private cluster's
+    DNS zone is AKS's own ("system", linked to the cluster VNet only) unless the stack brings
+    one (linked to the runner's VNet as well)."""
     profile: dict[str, Any] = {"disable_run_command": cfg.disable_run_command}
     if cfg.api_server.mode == "private":
         profile |= {
             "enable_private_cluster": True,
             "enable_private_cluster_public_fqdn": False,
-            "private_dns_zone": "system",
+            "private_dns_zone": "system" if private_zone_id is None else private_zone_id,
         }
     else:
         profile["authorized_ip_ranges"] = list(cfg.api_server.authorized_ip_ranges)

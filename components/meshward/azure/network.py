@@ -8,7 +8,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 from pulumi_azure_native import network, privatedns
 
-from meshward.azure.existing import require_for_create
+from meshward.azure.existing import name_of, require_for_create, resource_group_of
 from meshward.azure.nsg_rules import subnet_rules
 from meshward.config.network import NetworkConfig
 
@@ -63,6 +63,9 @@ class NetworkArgs(TypedDict):
     """Static A records: zone → record name → IPv4 (the Istio gateway's internal IP)."""
     ingress_ip: NotRequired[str]
     """Internal IP of the mesh gateway APIM calls (opened from the APIM subnet only)."""
+    peer_vnet_id: NotRequired[pulumi.Input[str]]
+    """A VNet (same subscription) to peer with in both directions, e.g. the one the deploying
+    CI runner sits in; the peering on its side is created in its resource group."""
 
 
 class Network(pulumi.ComponentResource):
@@ -84,6 +87,8 @@ class Network(pulumi.ComponentResource):
     """Delegated subnet for API-server VNet integration, when there is one."""
     zone_ids: dict[str, pulumi.Output[str]]
     """Private DNS zone ids by zone name."""
+    peerings: list[pulumi.Resource]
+    """The two halves of the peering with `peer_vnet_id` (empty without one)."""
 
     def __init__(
         self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -96,11 +101,15 @@ class Network(pulumi.ComponentResource):
                 ExistingSubnets,
                 args["config"].existing.model_dump(by_alias=False, exclude_none=True),
             )
+        self._last_vnet_write: list[pulumi.Resource] = []
         if existing is not None:
             self._use(existing)
         else:
             require_for_create("Network", args, ["config"], "existing")
             self._create_vnet(name, args)
+        self.peerings = []
+        if args.get("peer_vnet_id") is not None:
+            self._peer(name, args["base_name"], rg, args["peer_vnet_id"])
         self.zone_ids = {}
         for zone_name in args.get("private_dns_zones", []):
             self.zone_ids[zone_name] = self._zone(name, zone_name, rg, tags, args)
@@ -180,12 +189,45 @@ class Network(pulumi.ComponentResource):
             )
             previous = [subnet]
             ids[role] = subnet.id
+        self._last_vnet_write = previous
         self.vnet_id = vnet.id
         self.aks_nodes_subnet_id = ids["aks_nodes"]
         self.app_gateway_subnet_id = ids["app_gateway"]
         self.apim_subnet_id = ids["apim"]
         self.private_endpoints_subnet_id = ids["private_endpoints"]
         self.api_server_subnet_id = ids["api_server"]
+
+    def _peer(self, name: str, base: str, rg: pulumi.Input[str], remote: pulumi.Input[str]) -> None:
+        """Both halves of a VNet peering: ours, and the remote VNet's back to ours (ARM needs
+        both before traffic flows). Forwarded traffic and gateway transit stay off."""
+        local = pulumi.Output.from_input(self.vnet_id)
+        remote_id = pulumi.Output.from_input(remote)
+        settings: dict[str, Any] = {
+            "allow_virtual_network_access": True,
+            "allow_forwarded_traffic": False,
+            "allow_gateway_transit": False,
+            "use_remote_gateways": False,
+        }
+        ours = network.VirtualNetworkPeering(
+            f"{name}-peer-runner",
+            virtual_network_peering_name=f"{base}-to-runner",
+            virtual_network_name=local.apply(name_of),
+            resource_group_name=rg,
+            remote_virtual_network={"id": remote_id},
+            **settings,
+            # After the subnets: Azure refuses concurrent writes to one VNet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._last_vnet_write),
+        )
+        theirs = network.VirtualNetworkPeering(
+            f"{name}-peer-runner-back",
+            virtual_network_peering_name=f"runner-to-{base}",
+            virtual_network_name=remote_id.apply(name_of),
+            resource_group_name=remote_id.apply(resource_group_of),
+            remote_virtual_network={"id": local},
+            **settings,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ours]),
+        )
+        self.peerings = [ours, theirs]
 
     def _zone(
         self,

@@ -71,10 +71,18 @@ class _Resource:
     names: tuple[str, ...]
     scope_id: str | None
     inputs: dict[str, Any]
+    resource_group: str | None = None
+    """Another resource group than the stack's (the runner VNet's half of a peering): the
+    resource goes into a nested deployment targeting that group."""
 
     @property
     def name(self) -> str:
         return "/".join(self.names)
+
+    @property
+    def deployment(self) -> str:
+        """Name of the nested deployment that carries a resource of another group."""
+        return re.sub(r"[^A-Za-z0-9_.()-]", "-", f"{self.resource_group}-{self.name}")[:64]
 
 
 @dataclass
@@ -283,10 +291,43 @@ def _path_inputs(resource: _Resource) -> set[str]:
 
 def _own_id(resource: _Resource, resource_group: str) -> str:
     args = ", ".join(_q(n) for n in [resource.arm_type, *resource.names])
+    if resource.resource_group is not None:
+        return f"resourceId({_q(resource.resource_group)}, {args})"
     if resource.scope_id is None:
         return f"resourceId({args})"
     scope = id_expression(resource.scope_id, resource_group) or _q(resource.scope_id)
     return f"extensionResourceId({scope}, {args})"
+
+
+def _dependency_id(resource: _Resource, resource_group: str) -> str:
+    """What `dependsOn` names: the resource, or the nested deployment that carries it."""
+    if resource.resource_group is not None:
+        return f"resourceId('Microsoft.Resources/deployments', {_q(resource.deployment)})"
+    return _own_id(resource, resource_group)
+
+
+def _nested(resource: _Resource, entry: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """A resource of another resource group, inside a deployment that targets that group (how
+    one resource-group template reaches a second group). Expressions keep the outer scope, so
+    `resourceId(...)` still names the stack's resources; the dependencies move outside."""
+    inner = {k: v for k, v in entry.items() if k != "dependsOn"}
+    wrapper: dict[str, Any] = {
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": catalog.resources[RESOURCE_GROUP_TOKEN].api_version,
+        "name": resource.deployment,
+        "resourceGroup": resource.resource_group,
+        "properties": {
+            "mode": "Incremental",
+            "template": {
+                "$schema": SCHEMA,
+                "contentVersion": CONTENT_VERSION,
+                "resources": [inner],
+            },
+        },
+    }
+    if "dependsOn" in entry:
+        wrapper["dependsOn"] = entry["dependsOn"]
+    return wrapper
 
 
 def _scope_property(scope_id: str, resource_group: str) -> str | None:
@@ -456,14 +497,27 @@ def arm_template(plan: dict[str, Any], catalog: Catalog | None = None) -> ArmExp
             )
             continue
         other_group = inputs.get("resourceGroupName")
-        if other_group not in (None, group_name):
+        if other_group not in (None, group_name) and (
+            kind.scope or not isinstance(other_group, str)
+        ):
             problems.append(
                 Problem(r["urn"], f"in resource group {other_group}, not the stack's {group_name}")
             )
             continue
         scope_id = str(inputs[kind.scope]) if kind.scope and inputs.get(kind.scope) else None
         names = tuple(str(inputs[n]) for n in kind.names)
-        resources.append(_Resource(r["urn"], r["type"], kind, arm_type, names, scope_id, inputs))
+        resources.append(
+            _Resource(
+                r["urn"],
+                r["type"],
+                kind,
+                arm_type,
+                names,
+                scope_id,
+                inputs,
+                None if other_group in (None, group_name) else str(other_group),
+            )
+        )
     if problems:
         raise ExportError(problems)
 
@@ -500,13 +554,18 @@ def arm_template(plan: dict[str, Any], catalog: Catalog | None = None) -> ArmExp
         needs = {u for dep in dependencies[resource.urn] for u in below.get(dep, [dep])}
         needs |= rewriter.referenced
         depends = sorted(
-            f"[{_own_id(by_urn[u], group_name)}]"
-            for u in needs
-            if u in by_urn and u != resource.urn
+            {
+                f"[{_dependency_id(by_urn[u], group_name)}]"
+                for u in needs
+                if u in by_urn and u != resource.urn
+            }
         )
         if depends:
             entry["dependsOn"] = depends
-        entries.append(_ordered(entry))
+        entry = _ordered(entry)
+        if resource.resource_group is not None:
+            entry = _nested(resource, entry, catalog)
+        entries.append(entry)
 
     metadata = {
         "generator": "meshward export --format arm",

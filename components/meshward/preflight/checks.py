@@ -185,9 +185,12 @@ def deploy_path_findings(cfg: PlatformConfig) -> list[Finding]:
             Finding(
                 "deploy path",
                 "platform.aks.apiServer.runnerVnetId",
-                "ok",
-                "private API server reached from the runner VNet (peered; the cluster's "
-                "private DNS zone is linked to it)",
+                "check",
+                "private API server reached from the runner VNet: the stack peers it both ways "
+                f"and links privatelink.{cfg.location}.azmk8s.io to it. The deployer needs "
+                "Network Contributor on that VNet (the peering back is created there); it must "
+                "be in the stack's subscription and its address space must not overlap "
+                f"{cfg.network.address_space}",
             )
         ]
     if cfg.network.existing is not None:
