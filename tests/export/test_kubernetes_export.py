@@ -1,9 +1,12 @@
 """The Kubernetes export: real kinds only, patches as server-side-apply documents of the real
 kind, Helm releases as values files; plain objects valid by the Kubernetes OpenAPI schemas and
-Istio objects by Istio's CRDs."""
+Istio objects by Istio's CRDs, External Secrets objects by External Secrets' CRDs (vendored in
+meshward/kube/crds)."""
 
 from __future__ import annotations
 
+import functools
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+import meshward.kube
 from meshward.engine.plan import kubernetes_objects
 from meshward.export.kube_schemas import FALLBACK_VERSION, validate_objects
 from meshward.export.kubernetes import (
@@ -20,6 +24,7 @@ from meshward.export.kubernetes import (
     values_file_name,
     values_yaml,
 )
+from meshward.kube.crd import CrdRegistry
 from tests.support import VALIDATE_PY
 
 ISTIO_CRDS = VALIDATE_PY.parent / "crd-all.gen.yaml"
@@ -104,3 +109,52 @@ def test_istio_objects_validate_against_istios_crds(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert " 0 with problems" in result.stderr
+
+
+ESO_CRDS = Path(meshward.kube.__file__).parent / "crds" / "external-secrets-crds.yaml"
+
+
+@functools.cache
+def _eso_crds() -> CrdRegistry:
+    return CrdRegistry.from_files(ESO_CRDS)
+
+
+def test_vendored_external_secrets_crds_name_their_source_and_licence() -> None:
+    first = ESO_CRDS.read_text(encoding="utf-8").split("\n", 1)[0]
+    assert "github.com/external-secrets/external-secrets" in first
+    assert "License: Apache-2.0" in first
+    assert re.search(r"at commit [0-9a-f]{40}\b", first)
+    assert set(_eso_crds().kinds) == {
+        ("external-secrets.io", "ExternalSecret"),
+        ("external-secrets.io", "ClusterSecretStore"),
+    }
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_external_secrets_objects_validate_against_their_crds(
+    stack: str, request: pytest.FixtureRequest
+) -> None:
+    crds = _eso_crds()
+    objects = [d for d in _stream(request.getfixturevalue(f"{stack}_plan")) if crds.owns(d)]
+    kinds = sorted({d["kind"] for d in objects})
+    assert kinds == ["ClusterSecretStore", "ExternalSecret"]
+    problems = {
+        f"{d['kind']}/{d['metadata']['name']}": crds.problems(d)
+        for d in objects
+        if crds.problems(d)
+    }
+    assert problems == {}
+
+
+def test_the_external_secrets_crd_check_rejects_what_the_api_server_would(
+    prod_plan: dict[str, Any],
+) -> None:
+    crds = _eso_crds()
+    secret = next(d for d in _stream(prod_plan) if d["kind"] == "ExternalSecret")
+    secret["spec"]["target"]["deletionPolicy"] = "Keep"  # Delete, Merge or Retain
+    del secret["spec"]["data"][0]["remoteRef"]["key"]
+    paths = {p.path for p in crds.problems(secret)}
+    assert paths == {"spec.target.deletionPolicy", "spec.data[0].remoteRef.key"}
+    store = next(d for d in _stream(prod_plan) if d["kind"] == "ClusterSecretStore")
+    store["spec"]["provider"]["azurekv"]["authType"] = "Password"
+    assert [p.path for p in crds.problems(store)] == ["spec.provider.azurekv.authType"]

@@ -140,7 +140,7 @@ def _compile_crd(crd: Mapping[str, Any]) -> CrdKind:
         versions: dict[str, CrdVersion] = {}
         for entry in spec["versions"]:
             raw = (entry.get("schema") or {}).get("openAPIV3Schema") or {}
-            schema = compile_schema(_string_keys(raw))
+            schema = compile_schema(_without_object_meta(_string_keys(raw)))
             versions[str(entry["name"])] = CrdVersion(
                 group=group,
                 kind=kind,
@@ -158,6 +158,16 @@ def _compile_crd(crd: Mapping[str, Any]) -> CrdKind:
         name = (crd.get("metadata") or {}).get("name", "?") if isinstance(crd, Mapping) else "?"
         raise CrdFileError(f"CustomResourceDefinition {name}: malformed ({exc!r})") from None
     return CrdKind(group, kind, versions)
+
+
+def _without_object_meta(schema: Any) -> Any:
+    """The root schema without its `metadata` entry: the API server validates (and never
+    prunes) ObjectMeta itself (`metadata_problems` here). controller-gen CRDs, such as External
+    Secrets', declare a bare `metadata: {type: object}`, which would otherwise reject `name`."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict) or "metadata" not in properties:
+        return schema
+    return {**schema, "properties": {k: v for k, v in properties.items() if k != "metadata"}}
 
 
 def _string_keys(value: Any) -> Any:
