@@ -175,3 +175,23 @@ def test_more_watched_objects_than_one_event_grid_filter_takes_is_refused() -> N
     extra = [f"cert-{i}" for i in range(30)]
     lines = error_lines(minimal(monitoring={"certificateAlerts": {"extraObjects": extra}}))
     assert lines[0].startswith("platform.monitoring.certificateAlerts.extraObjects: 33 Key Vault")
+
+
+def test_container_insights_off_is_reported_as_weaker() -> None:
+    assert "platform.aks.containerInsights" not in weak_paths(minimal())
+    off = minimal(aks={"containerInsights": False})
+    assert "platform.aks.containerInsights" in weak_paths(off)
+
+
+def test_explicit_ephemeral_os_disk_on_a_size_without_room_names_the_pool_field() -> None:
+    lines = error_lines(
+        minimal(
+            aks={
+                "userPools": [{"name": "apps", "vmSize": "Standard_D4s_v5", "osDisk": "Ephemeral"}]
+            }
+        )
+    )
+    assert any(
+        line.startswith("platform.aks.userPools[0].osDisk") and "has no local disk" in line
+        for line in lines
+    ), lines

@@ -156,6 +156,9 @@ def _observability_weakenings(cfg: PlatformConfig, add: Callable[[str, object, s
         add("monitoring.certificateAlerts.enabled", False, "certificates can expire unseen")
     if mesh.telemetry.access_logs == "off":
         add("mesh.telemetry.accessLogs", "off", "no record of denied or plaintext requests")
+    if not cfg.aks.container_insights:
+        # The proxies' access logs reach Log Analytics only through Container Insights.
+        add("aks.containerInsights", False, "no container or access logs in Log Analytics")
     for ns, mode in sorted(mesh.telemetry.namespaces.items()):
         if mode == "off":
             add(f"mesh.telemetry.namespaces.{ns}", "off", f"no access logs in {ns}")

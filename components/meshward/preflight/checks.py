@@ -153,7 +153,9 @@ def subscription_findings(cfg: PlatformConfig) -> list[Finding]:
                 "check",
                 "node pools use host encryption: `az feature register --namespace "
                 "Microsoft.Compute --name EncryptionAtHost`, then "
-                "`az provider register -n Microsoft.Compute`",
+                "`az provider register -n Microsoft.Compute`; `az feature show --namespace "
+                "Microsoft.Compute --name EncryptionAtHost --query properties.state` must "
+                "say Registered",
             )
         )
     findings.append(
