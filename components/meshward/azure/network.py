@@ -109,7 +109,7 @@ class Network(pulumi.ComponentResource):
             self._create_vnet(name, args)
         self.peerings = []
         if args.get("peer_vnet_id") is not None:
-            self._peer(name, args["base_name"], rg, args["peer_vnet_id"])
+            self._peer(name, args["base_name"], args["peer_vnet_id"])
         self.zone_ids = {}
         for zone_name in args.get("private_dns_zones", []):
             self.zone_ids[zone_name] = self._zone(name, zone_name, rg, tags, args)
@@ -197,7 +197,7 @@ class Network(pulumi.ComponentResource):
         self.private_endpoints_subnet_id = ids["private_endpoints"]
         self.api_server_subnet_id = ids["api_server"]
 
-    def _peer(self, name: str, base: str, rg: pulumi.Input[str], remote: pulumi.Input[str]) -> None:
+    def _peer(self, name: str, base: str, remote: pulumi.Input[str]) -> None:
         """Both halves of a VNet peering: ours, and the remote VNet's back to ours (ARM needs
         both before traffic flows). Forwarded traffic and gateway transit stay off."""
         local = pulumi.Output.from_input(self.vnet_id)
@@ -212,7 +212,8 @@ class Network(pulumi.ComponentResource):
             f"{name}-peer-runner",
             virtual_network_peering_name=f"{base}-to-runner",
             virtual_network_name=local.apply(name_of),
-            resource_group_name=rg,
+            # The VNet's own group: a `network.existing` VNet may live outside the stack's.
+            resource_group_name=local.apply(resource_group_of),
             remote_virtual_network={"id": remote_id},
             **settings,
             # After the subnets: Azure refuses concurrent writes to one VNet.
