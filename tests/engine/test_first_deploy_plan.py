@@ -323,3 +323,41 @@ def test_private_cluster_without_a_runner_vnet_keeps_the_system_zone(
         for r in resources_of(plan, "azure-native:authorization:RoleAssignment")
         if r["inputs"]["roleDefinitionId"].endswith(DNS_ZONE_CONTRIBUTOR)
     ]
+
+
+def test_runner_peering_of_an_existing_vnet_lives_in_that_vnets_group(
+    render: Callable[..., dict[str, Any]],
+) -> None:
+    vnet = (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub-net"
+        "/providers/Microsoft.Network/virtualNetworks/vnet-spoke"
+    )
+    platform = stack_platform("prod")
+    platform["network"] = {
+        "existing": {
+            "vnetId": vnet,
+            **{
+                key: f"{vnet}/subnets/{name}"
+                for key, name in (
+                    ("aksNodesSubnetId", "nodes"),
+                    ("appGatewaySubnetId", "appgw"),
+                    ("apimSubnetId", "apim"),
+                    ("privateEndpointsSubnetId", "pe"),
+                    ("apiServerSubnetId", "apiserver"),
+                )
+            },
+        }
+    }
+    plan = render(platform, stack="prod")
+    peerings = {
+        (r["inputs"]["resourceGroupName"], r["inputs"]["virtualNetworkName"]): r["inputs"]
+        for r in resources_of(plan, "azure-native:network:VirtualNetworkPeering")
+    }
+    assert peerings["rg-hub-net", "vnet-spoke"]["remoteVirtualNetwork"]["id"] == RUNNER_VNET
+    assert peerings["rg-ci-runners", "vnet-ci-runners"]["remoteVirtualNetwork"]["id"] == vnet
+    links = {
+        r["inputs"]["virtualNetwork"]["id"]
+        for r in resources_of(plan, "azure-native:privatedns:VirtualNetworkLink")
+        if r["inputs"]["privateZoneName"].endswith(".azmk8s.io")
+    }
+    assert links == {vnet, RUNNER_VNET}
