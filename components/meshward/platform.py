@@ -248,7 +248,8 @@ class Platform(pulumi.ComponentResource):
                 "trust_domain": self.mesh.trust_domain,
                 "ingress_namespace": self.mesh.ingress_namespace,
                 "path_normalization": cfg.mesh.path_normalization,
-                "installation": [*self.mesh.installation, *self.mesh.namespaces.values()],
+                "installation": self.mesh.installation,
+                "namespaces": self.mesh.namespaces,
             },
             opts=in_cluster,
         )
