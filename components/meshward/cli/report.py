@@ -53,8 +53,14 @@ def type_table(plan: dict[str, Any]) -> Table:
     return table
 
 
-def access_table(matrix: AccessMatrix) -> Table:
-    """Allowed edges (from `access.json`), one row per caller, workload port and operation."""
+SUMMARY_EDGES = 200
+"""At most this many allowed edges are printed; all of them are in `access.md`/`access.json`
+(a 1,000-workload mesh has 12,300: rendering them took longer than planning the mesh)."""
+
+
+def access_table(matrix: AccessMatrix, limit: int | None = None) -> Table:
+    """Allowed edges (from `access.json`), one row per caller, workload port and operation;
+    the first `limit` of them when given."""
     from meshward.mesh.access import METHODS, paths_text
 
     table = Table(
@@ -63,7 +69,7 @@ def access_table(matrix: AccessMatrix) -> Table:
     )
     for column in ("from", "to", "port", "methods", "paths"):
         table.add_column(column, overflow="fold")
-    for e in matrix.edges:
+    for e in matrix.edges[:limit]:
         methods = "any" if e.methods == METHODS else " ".join(e.methods) or "tcp"
         paths = paths_text(e) if e.paths else "-"
         table.add_row(e.caller, e.to, str(e.port), methods, paths)
@@ -82,7 +88,13 @@ def print_plan_summary(
     console.print(resource_tree(plan))
     console.print(type_table(plan))
     if access is not None:
-        console.print(access_table(access))
+        console.print(access_table(access, SUMMARY_EDGES))
+        if len(access.edges) > SUMMARY_EDGES:
+            console.print(
+                f"… {len(access.edges) - SUMMARY_EDGES:,} more allowed edges "
+                f"({len(access.edges):,} in all) in {out_dir}/access.md and access.json",
+                markup=False,
+            )
     weak = list(weakened)
     if weak:
         console.print("[bold yellow]Weaker than the hardened baseline (explicit in config):[/]")
