@@ -1,19 +1,21 @@
 """The computed access matrix equals exhaustive probing (issue 10).
 
 `access_matrix` decides one request per class of callers, paths and methods that a
-workload's policies can tell apart; `access_matrix(..., exhaustive=True)` probes every caller ×
-path × method and is the oracle. On random small meshes (the compiler proof's random intents,
-compiled with the real compiler, plus raw AuthorizationPolicies using the value forms the
-compiler never writes: `namespaces`, `serviceAccounts`, `trustDomains`, suffix and `*`
-principals, `not…` fields, `when` on the source, trust-domain aliases) both must give the same
-document: callers, destinations, edges, refusal summaries, probe counts.
+workload's policies can tell apart, untraced (`Simulator.decide_call`);
+`access_matrix(..., exhaustive=True)` probes every caller × path × method as a `Request` through
+the traced `Simulator.evaluate` and is the oracle. On random small meshes (the compiler proof's
+random intents, compiled with the real compiler, plus raw AuthorizationPolicies using the value
+forms the compiler never writes: `namespaces`, `serviceAccounts`, `trustDomains`, suffix and
+`*` principals, `not…` fields, `when` on the source, trust-domain aliases) both must give the
+same document: callers, destinations, edges, refusal summaries, probe counts.
 
-Hypothesis profile: 80 meshes, `derandomize=True` (reproducible in CI), `deadline=None`,
-`database=None`.
+Hypothesis profile: 80 meshes (`MESHWARD_PROPERTY_EXAMPLES=N` for more), `derandomize=True`
+(reproducible in CI), `deadline=None`, `database=None`.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -25,7 +27,7 @@ from tests.mesh.intent_oracle import INGRESS_NAMESPACE, TRUST_DOMAIN
 from tests.mesh.test_compiler_property import ROOT_NAMESPACE, compiled, intents
 
 PROFILE = settings(
-    max_examples=80,
+    max_examples=int(os.environ.get("MESHWARD_PROPERTY_EXAMPLES", "80")),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

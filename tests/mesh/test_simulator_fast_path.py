@@ -11,11 +11,13 @@ RequestAuthentications; requests from the proof's strategies with headers, CORS 
 ext-authz answers added. Every hand-written simulator test checks the same through
 `tests/mesh/simulator_support.decide`.
 
-Hypothesis profile: 150 meshes of 10–30 requests, `derandomize=True`, `deadline=None`.
+Hypothesis profile: 150 meshes of 10–30 requests (`MESHWARD_PROPERTY_EXAMPLES=N` for
+more), `derandomize=True`, `deadline=None`.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -34,7 +36,7 @@ from tests.mesh.test_compiler_property import (
 )
 
 PROFILE = settings(
-    max_examples=150,
+    max_examples=int(os.environ.get("MESHWARD_PROPERTY_EXAMPLES", "150")),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -45,10 +45,18 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 from meshward.config.jwt import JwtIssuer
 from meshward.mesh.compiler import principal
 from meshward.mesh.intent.models import JwtRequirement, MeshIntent, Workload
-from meshward.mesh.simulation import Decision, Jwt, MeshSettings, Request, Simulator, Source
+from meshward.mesh.simulation import (
+    Call,
+    Decision,
+    Jwt,
+    MeshSettings,
+    Request,
+    Simulator,
+    Source,
+)
 from meshward.mesh.simulation import Destination as SimDestination
 from meshward.mesh.simulation.attributes import Attributes
-from meshward.mesh.simulation.authn import authenticate_jwt
+from meshward.mesh.simulation.authn import TokenResult, authenticate_token, jwt_rules
 from meshward.mesh.simulation.matching import (
     SPIFFE,
     UntranslatableError,
@@ -60,6 +68,7 @@ from meshward.mesh.simulation.matching import (
 from meshward.mesh.simulation.request import DEFAULT_TOKEN_HEADER, DEFAULT_TOKEN_PREFIX
 from meshward.mesh.simulation.rules import Check
 from meshward.mesh.simulation.rules import probe_for as peer_probe
+from meshward.mesh.simulation.scope import ObjectRef
 from meshward.mesh.simulation.settings import PATH_NORMALIZATIONS
 
 if TYPE_CHECKING:
@@ -470,15 +479,17 @@ def callers_for(
     )
     # The same request shape under two names would only repeat rows: keep the first.
     seen: set[str] = set()
+    ids: set[str] = set()
     unique: list[Caller] = []
     for caller in out:
         shape = json.dumps(
             [caller.principal, caller.ip, caller.token.model_dump() if caller.token else None],
             sort_keys=True,
         )
-        if caller.id in {c.id for c in unique} or shape in seen:
+        if caller.id in ids or shape in seen:
             continue
         seen.add(shape)
+        ids.add(caller.id)
         unique.append(caller)
     return unique
 
@@ -667,6 +678,34 @@ class _CallerIndex:
         )
         """Callers that are always decided on their own (no identity, an address, a token)."""
         self._memo: dict[tuple[str, str, str], frozenset[int] | None] = {}
+        self.named_notable = tuple(
+            i
+            for i, c in enumerate(callers)
+            if c.kind != "workload" and c.kind not in _COUNTED_KINDS
+        )
+        """Callers refusals name one by one (neither workloads nor counted kinds)."""
+        self.counted: dict[str, list[int]] = {}
+        """Callers of each counted kind, by id."""
+        for i in sorted(range(len(callers)), key=lambda i: callers[i].id):
+            if callers[i].kind in _COUNTED_KINDS:
+                self.counted.setdefault(callers[i].kind, []).append(i)
+        self._tokens: dict[tuple[tuple[int, ...], int], TokenResult] = {}
+
+    def outside(self, named: frozenset[int]) -> list[int]:
+        """Every caller not in `named`, in order."""
+        return [i for i in range(len(self.callers)) if i not in named]
+
+    def authenticate(self, caller: int, authentications: Sequence[ObjectRef]) -> TokenResult:
+        """JWT authentication of the caller's token (a GET with no headers) by the
+        RequestAuthentications that apply, remembered per set of them."""
+        key = (tuple(ref.index for ref in authentications), caller)
+        result = self._tokens.get(key)
+        if result is None:
+            token = self.callers[caller].token
+            rules = jwt_rules(authentications)
+            result = authenticate_token(token, False, bool(authentications), rules, None)
+            self._tokens[key] = result
+        return result
 
     def matching(self, kind: str, value: str, namespace: str) -> frozenset[int] | None:
         """The callers whose peer identity a `kind` value matches; `None` when it matches
@@ -713,6 +752,19 @@ class _CallerIndex:
 
 
 _PEER_KINDS = frozenset({"principal", "namespace", "serviceAccount", "trustDomain"})
+_CALLER_KINDS = _PEER_KINDS | {"sourceIp", "remoteIp"}
+"""Fields on a caller's identity and address."""
+_TOKEN_KINDS = frozenset({"requestPrincipal", "claim", "audience", "presenter"})
+"""Fields on the validated token."""
+
+
+def _of_kinds(
+    checks: Sequence[tuple[Check, str]], kinds: frozenset[str]
+) -> list[tuple[Check, str]]:
+    """The checks reading one of `kinds`. A signature over attributes that set only those
+    needs no other check: every other field reads an attribute that is absent alike for
+    every value compared, so its outcome is the same for all of them and splits no class."""
+    return [(check, ns) for check, ns in checks if check.kind in kinds]
 
 
 def _signature(checks: Sequence[tuple[Check, str]], attrs: Attributes) -> tuple[bool, ...]:
@@ -720,30 +772,39 @@ def _signature(checks: Sequence[tuple[Check, str]], attrs: Attributes) -> tuple[
 
 
 def _token_key(
-    caller: Caller, w: Workload, authentications: Sequence[Any], checks: Sequence[tuple[Check, str]]
+    caller: int,
+    index: _CallerIndex,
+    authentications: Sequence[ObjectRef],
+    checks: Sequence[tuple[Check, str]],
 ) -> Any:
     """What of a caller's token the workload can see: nothing without RequestAuthentication
     (the token is ignored), else the validation outcome and every policy field on the
     validated token."""
-    if caller.token is None or not authentications:
+    if index.callers[caller].token is None or not authentications:
         return None
-    request = Request(
-        destination=SimDestination(namespace=w.namespace, labels=w.selector, port=1),
-        protocol="HTTP",
-        method="GET",
-        path="/",
-        jwt=caller.token,
-    )
-    result = authenticate_jwt(request, authentications, [])
+    result = index.authenticate(caller, authentications)
     attrs = Attributes(tcp=False, destination_port=0, token=result.token)
     return (result.status, result.policy, result.reason, _signature(checks, attrs))
+
+
+@dataclass(frozen=True)
+class _Others:
+    """Every caller outside `named`: the class of the callers a workload's policies never
+    name, kept as a complement so that it costs what `named` costs, not what the callers do."""
+
+    named: frozenset[int]
+    count: int
+
+
+Members = Sequence[int] | _Others
+"""A class's callers: their indexes, or every caller outside a set."""
 
 
 def _classes(
     index: _CallerIndex,
     checks: Sequence[tuple[Check, str]],
-    token_key: Callable[[Caller], Any],
-) -> list[tuple[int, list[int]]]:
+    token_key: Callable[[int], Any],
+) -> list[tuple[int, Members]]:
     """The callers grouped so that every member of a group gets the decisions of its first
     member (the representative) on this workload, as (representative, members) pairs.
 
@@ -769,13 +830,13 @@ def _classes(
             source_ip=None if caller.ip is None else ipaddress.ip_address(caller.ip),
             remote_ip=None if caller.ip is None else ipaddress.ip_address(caller.ip),
         )
-        key = (caller.principal is None, token_key(caller), _signature(checks, attrs))
+        key = (caller.principal is None, token_key(i), _signature(checks, attrs))
         groups.setdefault(key, []).append(i)
-    rest = [i for i in range(len(index.callers)) if i not in named]
-    out = [(members[0], members) for members in groups.values()]
-    if rest:
-        out.append((rest[0], rest))
-    return sorted(out)
+    out: list[tuple[int, Members]] = [(members[0], members) for members in groups.values()]
+    if len(named) < len(index.callers):
+        first = next(i for i in range(len(index.callers)) if i not in named)
+        out.append((first, _Others(frozenset(named), len(index.callers) - len(named))))
+    return sorted(out, key=lambda class_: class_[0])
 
 
 def _value_classes(
@@ -798,16 +859,20 @@ class _Results:
 def _record(
     results: _Results,
     dest: Destination,
-    callers: Sequence[Caller],
-    outcomes: Sequence[tuple[_Outcome, Sequence[int]]],
+    index: _CallerIndex,
+    outcomes: Sequence[tuple[_Outcome, Members]],
 ) -> None:
     """Edges of the allowed callers and the destination's refusal summary."""
-    refused: list[tuple[Caller, _Outcome]] = []
+    callers = index.callers
+    notable: dict[tuple[CallerKind, tuple[int, ...], str], _Group] = {}
     count = 0
     statuses: set[int] = set()
     for outcome, members in outcomes:
-        results.probes += outcome.probes * len(members)
+        size = members.count if isinstance(members, _Others) else len(members)
+        results.probes += outcome.probes * size
         if outcome.allowed:
+            if isinstance(members, _Others):
+                members = index.outside(members.named)
             for i in members:
                 for methods, paths, excepted in outcome.rows:
                     results.edges.append(
@@ -822,12 +887,24 @@ def _record(
                         )
                     )
             continue
-        count += len(members)
+        count += size
         statuses.update(outcome.statuses)
-        refused += [(callers[i], outcome) for i in members if callers[i].kind != "workload"]
-    notable: dict[tuple[CallerKind, tuple[int, ...], str], list[str]] = {}
-    for caller, outcome in sorted(refused, key=lambda co: co[0].id):
-        notable.setdefault((caller.kind, outcome.statuses, outcome.reason), []).append(caller.id)
+        if isinstance(members, _Others):
+            # Named kinds: the few such callers outside `named`; counted kinds (one caller
+            # per workload): how many are outside, and the first of them by id.
+            for i in index.named_notable:
+                if i not in members.named:
+                    _group(notable, callers[i], outcome).add(callers[i].id)
+            for kind, ordered in index.counted.items():
+                inside = sum(1 for i in members.named if callers[i].kind == kind)
+                if inside < len(ordered):
+                    first = next(i for i in ordered if i not in members.named)
+                    group = _group(notable, callers[first], outcome)
+                    group.add(callers[first].id, len(ordered) - inside)
+        else:
+            for i in members:
+                if callers[i].kind != "workload":
+                    _group(notable, callers[i], outcome).add(callers[i].id)
     results.refused.append(
         Refusals(
             dest.workload,
@@ -836,14 +913,44 @@ def _record(
             tuple(sorted(statuses)),
             tuple(
                 NotableRefusal(
-                    kind, len(ids), () if kind in _COUNTED_KINDS else tuple(ids), st, reason
+                    kind,
+                    group.count,
+                    () if kind in _COUNTED_KINDS else tuple(sorted(group.ids)),
+                    st,
+                    reason,
                 )
-                for (kind, st, reason), ids in sorted(
-                    notable.items(), key=lambda kv: (_KIND_ORDER[kv[0][0]], kv[1][0])
+                for (kind, st, reason), group in sorted(
+                    notable.items(), key=lambda kv: (_KIND_ORDER[kv[0][0]], kv[1].first)
                 )
             ),
         )
     )
+
+
+@dataclass
+class _Group:
+    """Refused callers of one kind with the same statuses and reason on a workload port."""
+
+    count: int = 0
+    first: str = ""
+    """The smallest id."""
+    ids: list[str] = field(default_factory=list)
+    """Every id, for the kinds that are named (not `_COUNTED_KINDS`)."""
+
+    def add(self, caller: str, count: int = 1) -> None:
+        """`count` callers of which `caller` has the smallest id."""
+        if self.count == 0 or caller < self.first:
+            self.first = caller
+        self.count += count
+        self.ids.append(caller)
+
+
+def _group(
+    notable: dict[tuple[CallerKind, tuple[int, ...], str], _Group],
+    caller: Caller,
+    outcome: _Outcome,
+) -> _Group:
+    return notable.setdefault((caller.kind, outcome.statuses, outcome.reason), _Group())
 
 
 def _attrs(*, path: str | None = None, method: str | None = None) -> Attributes:
@@ -852,25 +959,69 @@ def _attrs(*, path: str | None = None, method: str | None = None) -> Attributes:
 
 def _decider(
     simulator: Simulator,
-    w: Workload,
+    target: _Target,
     dest: Destination,
     caller: Caller,
     path_key: Mapping[str, Any],
     method_key: Mapping[str, Any],
     results: _Results,
 ) -> Decide:
-    """`Decide` for one caller on one workload port: one simulation per (path class, method
-    class), remembered."""
+    """`Decide` for one caller on one workload port: one untraced simulation per (path
+    class, method class), remembered."""
     decided: dict[tuple[Any, Any], Decision] = {}
+    ip = None if caller.ip is None else ipaddress.ip_address(caller.ip)
 
     def decide(path: str, method: str) -> Decision:
         key = (path_key.get(path), method_key.get(method))
         if key not in decided:
-            decided[key] = simulator.evaluate(_request(w, dest, caller, path, method))
+            http = dest.is_http
+            call = Call(
+                target.namespace,
+                target.labels,
+                target.labels_key,
+                dest.port,
+                tcp=not http,
+                principal=caller.principal,
+                source_ip=ip,
+                remote_ip=ip,
+                method=method if http else None,
+                path=path if http else None,
+                host=target.host if http else None,
+                jwt=caller.token if http else None,
+            )
+            decided[key] = simulator.decide_call(call)
             results.simulated += 1
         return decided[key]
 
     return decide
+
+
+def _exhaustive_decider(
+    simulator: Simulator, w: Workload, dest: Destination, caller: Caller, results: _Results
+) -> Decide:
+    """`Decide` for the oracle: every probe a `Request` through the traced `evaluate`."""
+
+    def decide(path: str, method: str) -> Decision:
+        results.simulated += 1
+        return simulator.evaluate(_request(w, dest, caller, path, method))
+
+    return decide
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What a request to a workload says about it, worked out once per workload."""
+
+    namespace: str
+    labels: Mapping[str, str]
+    labels_key: tuple[tuple[str, str], ...]
+    host: str
+
+    @classmethod
+    def of(cls, w: Workload) -> _Target:
+        labels = w.selector
+        host = f"{w.name}.{w.namespace}.svc.cluster.local"
+        return cls(w.namespace, labels, tuple(sorted(labels.items())), host)
 
 
 def _probe_workloads(
@@ -902,29 +1053,42 @@ def _probe_workloads(
             for rule in policy.rules
             for check in rule.checks()
         ]
+        classes: list[tuple[int, Members]]
         if exhaustive:
             classes = [(i, [i]) for i in range(len(callers))]
             path_key: dict[str, Any] = {p: p for p in paths}
             method_key: dict[str, Any] = {m: m for m in METHODS}
         else:
             authentications = simulator.request_authentications(w.namespace, w.selector)
-            token_key = partial(_token_key, w=w, authentications=authentications, checks=checks)
-            classes = _classes(index, checks, token_key)
-            path_key = _value_classes(
-                paths, checks, lambda p: _attrs(path=normalize_path(p, settings.path_normalization))
+            token_checks = _of_kinds(checks, _TOKEN_KINDS)
+            token_key = partial(
+                _token_key, index=index, authentications=authentications, checks=token_checks
             )
-            method_key = _value_classes(METHODS, checks, lambda m: _attrs(method=m))
+            classes = _classes(index, _of_kinds(checks, _CALLER_KINDS), token_key)
+            path_key = _value_classes(
+                paths,
+                _of_kinds(checks, frozenset({"path"})),
+                lambda p: _attrs(path=normalize_path(p, settings.path_normalization)),
+            )
+            method_key = _value_classes(
+                METHODS, _of_kinds(checks, frozenset({"method"})), lambda m: _attrs(method=m)
+            )
+        target = _Target.of(w)
         for port in sorted(w.ports, key=lambda p: p.port):
-            dest = Destination(w.ref, port.port, port.protocol, tuple(sorted(w.selector.items())))
+            dest = Destination(w.ref, port.port, port.protocol, target.labels_key)
             results.destinations.append(dest)
-            outcomes: list[tuple[_Outcome, Sequence[int]]] = []
+            outcomes: list[tuple[_Outcome, Members]] = []
             for representative, members in classes:
-                decide = _decider(
-                    simulator, w, dest, callers[representative], path_key, method_key, results
-                )
+                caller = callers[representative]
+                if exhaustive:
+                    decide = _exhaustive_decider(simulator, w, dest, caller, results)
+                else:
+                    decide = _decider(
+                        simulator, target, dest, caller, path_key, method_key, results
+                    )
                 outcome = _outcome(dest, paths, labels, path_key, method_key, decide)
                 outcomes.append((outcome, members))
-            _record(results, dest, callers, outcomes)
+            _record(results, dest, index, outcomes)
     return results
 
 
