@@ -1,9 +1,10 @@
 """The access matrix: who can call what, decided by the simulator over rendered objects.
 
 Pure (no pulumi, no I/O). The intent only supplies the *questions* — which callers exist, which
-workload ports exist, which tokens a caller could hold — and every answer comes from
-`Simulator.evaluate` over the Istio security objects that would be deployed. So the matrix shows
-what the rendered policies enforce, not what the intent meant them to.
+workload ports exist, which tokens a caller could hold — and every answer comes from the
+simulator (`Simulator.decide_call`, its untraced path) over the Istio security objects that would
+be deployed. So the matrix shows what the rendered policies enforce, not what the intent meant
+them to.
 
 Callers (`Caller.kind`):
 
@@ -1101,12 +1102,13 @@ def access_matrix(
     ingress_namespace: str,
     exhaustive: bool = False,
 ) -> AccessMatrix:
-    """Who can call what among the intent's workload ports, decided by `Simulator.evaluate`
-    over `objects` (the rendered Istio security objects).
+    """Who can call what among the intent's workload ports, decided by the simulator over
+    `objects` (the rendered Istio security objects).
 
     Computed, not brute-forced: per workload, the callers, probe paths and methods are split
     into the classes its policies can tell apart (see `_classes`) and one request per class
-    is simulated. `exhaustive=True` simulates every caller × path × method instead; it gives
+    is decided (`Simulator.decide_call`, no trace). `exhaustive=True` sends every caller ×
+    path × method as a `Request` through the traced `Simulator.evaluate` instead; it gives
     the same matrix (a property test holds the two together) and is kept as the oracle."""
     callers = callers_for(objects, intent, issuers, settings, ingress_namespace)
     return access_matrix_for(objects, intent, callers, settings, exhaustive=exhaustive)
