@@ -19,6 +19,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from meshward.collector import collector_paused
 from meshward.engine.mocks import PlanMocks
 from meshward.engine.placeholders import SECRET_PLACEHOLDER
 
@@ -174,5 +175,8 @@ def run_function(
     )
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
-    _sync_await(run_pulumi_func(program))
+    # The SDK allocates millions of long-lived objects (resources, outputs, futures): with the
+    # cyclic collector running it rescanned them about 30 % of the 1,000-workload plan's CPU.
+    with collector_paused():
+        _sync_await(run_pulumi_func(program))
     return capture
