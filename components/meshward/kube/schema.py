@@ -17,7 +17,7 @@ import builtins
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -174,6 +174,10 @@ class Schema:
     """Only `required` (the usual junctor branch): checked without the general walk."""
     child_paths: dict[str, str] = field(default_factory=dict)
     """Per property, the path suffix (`.name`, or `["na-me"]` for non-identifiers)."""
+    presence: Callable[[Any], bool] | None = field(default=None, compare=False, repr=False)
+    """For a junctor branch made only of `required` and nested junctors (Istio's "at most
+    one of" idiom), whether a value satisfies it, prebuilt once: the same verdict as the
+    general value-only walk, without its problem lists and messages."""
 
     def type_matches(self, value: Any) -> bool:
         """Whether `value` has this node's type (CEL rules run only on such values)."""
@@ -280,7 +284,83 @@ def compile_schema(raw: Mapping[str, Any]) -> Schema:
         and not node.rules
         and (node.type not in ("object", "array", None) or node.int_or_string)
     )
+    node.presence = _presence(node)
     return node
+
+
+def _presence(node: Schema) -> Callable[[Any], bool] | None:
+    """`_satisfies(value, node)` as a prebuilt predicate, when `node` carries nothing but
+    `required` and junctors whose branches are such nodes too; None otherwise."""
+    if (
+        node.type is not None
+        or node.int_or_string
+        or node.properties is not None
+        or node.items is not None
+        or node.enum is not None
+        or node.pattern is not None
+        or node.min_length is not None
+        or node.max_length is not None
+        or node.min_items is not None
+        or node.max_items is not None
+        or node.min_properties is not None
+        or node.max_properties is not None
+        or node.minimum is not None
+        or node.maximum is not None
+        or node.multiple_of is not None
+        or node.unique_items
+        or node.format in _FORMATS
+        or node.list_type in ("set", "map")
+    ):
+        return None
+    branches = [*node.one_of, *node.any_of, *node.all_of]
+    if node.not_ is not None:
+        branches.append(node.not_)
+    if any(b.presence is None for b in branches):
+        return None
+    required = node.required
+    if node.required_only:
+        return lambda value: type(value) is not dict or all(name in value for name in required)
+    one_of = tuple(b.presence for b in node.one_of if b.presence is not None)
+    any_of = tuple(b.presence for b in node.any_of if b.presence is not None)
+    # allOf branches are checked value-only (not through `_satisfies`): a required-only
+    # branch then looks into any Mapping, not only a dict.
+    all_of = tuple(_value_only_presence(b) for b in node.all_of)
+    not_ = node.not_.presence if node.not_ is not None else None
+
+    def satisfied(value: Any) -> bool:
+        if required:
+            kind = type(value)
+            if kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
+                for name in required:
+                    if name not in value:
+                        return False
+        if one_of and sum(1 for p in one_of if p(value)) != 1:
+            return False
+        if any_of and not any(p(value) for p in any_of):
+            return False
+        for p in all_of:
+            if not p(value):
+                return False
+        return not (not_ is not None and not_(value))
+
+    return satisfied
+
+
+def _value_only_presence(node: Schema) -> Callable[[Any], bool]:
+    """`node.presence` as `_value_only` (rather than `_satisfies`) decides it."""
+    presence = node.presence
+    assert presence is not None
+    if not node.required_only:
+        return presence
+    required = node.required
+
+    def satisfied(value: Any) -> bool:
+        kind = type(value)
+        if kind is dict or (kind not in _SCALARS and isinstance(value, Mapping)):
+            return all(name in value for name in required)
+        return True
+
+    return satisfied
 
 
 def _only_type(node: Schema) -> bool:
@@ -558,6 +638,8 @@ def _junctors(value: Any, node: Schema, path: str, out: list[Problem], add: Any)
 
 
 def _satisfies(value: Any, node: Schema) -> bool:
+    if node.presence is not None:
+        return node.presence(value)
     if node.required_only:
         return type(value) is not dict or all(name in value for name in node.required)
     found: list[Problem] = []
