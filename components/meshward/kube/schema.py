@@ -367,18 +367,30 @@ def _only_type(node: Schema) -> bool:
     return node.properties is None and node.items is None and node.enum is None and not node.rules
 
 
+#: A node's check, prebuilt: `(value, path, out) -> value with non-nullable nulls pruned`.
+Check = Callable[[Any, str, list[Problem]], Any]
+
+
 class Checker:
     """Validates values against one compiled root schema; `cel=False` skips the CEL rules
-    (used to measure the layers separately)."""
+    (used to measure the layers separately).
+
+    The walk is specialized once per schema node: each node gets a closure holding exactly
+    the work its keywords ask for (a property table with prebuilt paths, its value checks,
+    its rules), so checking an object does no keyword lookups and nothing for nodes that
+    carry no check.
+    """
 
     def __init__(self, root: Schema, *, cel: bool = True) -> None:
         self.root = root
         self.cel = cel
+        self._built: dict[tuple[int, bool], Check] = {}
+        self._root_check = self._check(root, root=True)
 
     def problems(self, obj: Mapping[str, Any]) -> list[Problem]:
         """Every schema and CEL problem of a whole object (its metadata is not checked here)."""
         out: list[Problem] = []
-        self.walk(obj, self.root, "", out, root=True)
+        self._root_check(obj, "", out)
         return out
 
     def walk(
@@ -386,110 +398,170 @@ class Checker:
     ) -> Any:
         """Check `value` at `path`; returns it with non-nullable nulls pruned (a copy only
         when something was pruned), which is what the CEL rules above it see."""
-        kind = type(value)
-        if kind not in node.accepts:
-            if value is None and node.nullable:
-                return value
-            out.append(_type_problem(path, node, value))
-            return value
-        if node.done_if_typed:
-            return value
-        if kind is dict:
-            value = self._object(value, node, path, out, root or node.embedded)
-        elif kind is list:
-            value = self._array(value, node, path, out)
-        if node.has_value_checks:
-            _value_checks(value, node, path, out)
-        if self.cel and node.rules:
-            self._rules(value, node, path, out)
-        return value
+        return self._check(node, root=root)(value, path, out)
 
-    def _object(
-        self, value: dict[str, Any], node: Schema, path: str, out: list[Problem], root: bool
-    ) -> dict[str, Any]:
-        properties = node.properties
+    def _check(self, node: Schema, *, root: bool = False) -> Check:
+        key = (id(node), root)
+        built = self._built.get(key)
+        if built is None:
+            built = self._built[key] = self._build(node, root)
+        return built
+
+    def _build(self, node: Schema, root: bool) -> Check:
+        accepts = node.accepts
+        nullable = node.nullable
+
+        if node.done_if_typed:
+
+            def typed_only(value: Any, path: str, out: list[Problem]) -> Any:
+                if type(value) not in accepts and not (value is None and nullable):
+                    out.append(_type_problem(path, node, value))
+                return value
+
+            return typed_only
+
+        check_object = self._object(node, root or node.embedded) if dict in accepts else None
+        check_array = self._array(node) if list in accepts and node.items is not None else None
+        value_checks = node.has_value_checks
+        rules = self._rules(node) if self.cel and node.rules else None
+
+        def check(value: Any, path: str, out: list[Problem]) -> Any:
+            kind = type(value)
+            if kind not in accepts:
+                if not (value is None and nullable):
+                    out.append(_type_problem(path, node, value))
+                return value
+            if kind is dict:
+                if check_object is not None:
+                    value = check_object(value, path, out)
+            elif kind is list and check_array is not None:
+                value = check_array(value, path, out)
+            if value_checks:
+                _value_checks(value, node, path, out)
+            if rules is not None:
+                rules(value, path, out)
+            return value
+
+        return check
+
+    def _object(self, node: Schema, root: bool) -> Check:
+        # Per property: its check, its path suffix with and without the leading dot, whether
+        # a null is pruned, and the types that need nothing more (None: always walk).
+        table: dict[str, tuple[Check, str, str, bool, frozenset[type] | None]] = {}
+        for key, sub in (node.properties or {}).items():
+            suffix = node.child_paths[key]
+            table[key] = (
+                self._check(sub),
+                suffix,
+                suffix.lstrip("."),
+                not sub.nullable and not sub.has_default,
+                sub.accepts if sub.done_if_typed else None,
+            )
         additional = node.additional
-        suffixes = node.child_paths
-        pruned: dict[str, Any] | None = None
-        for key, child in value.items():
-            sub = properties.get(key) if properties is not None else None
-            if sub is not None:
-                if child is None and not sub.nullable and not sub.has_default:
+        check_additional = self._check(additional) if additional is not None else None
+        additional_done = (
+            additional.accepts if additional is not None and additional.done_if_typed else None
+        )
+        keep_unknown = node.additional_allowed or node.preserve_unknown
+        required = node.required
+
+        def check_object(value: dict[str, Any], path: str, out: list[Problem]) -> dict[str, Any]:
+            pruned: dict[str, Any] | None = None
+            for key, child in value.items():
+                entry = table.get(key)
+                if entry is not None:
+                    check, suffix, bare, prune_null, done = entry
+                    if child is None and prune_null:
+                        if pruned is None:
+                            pruned = dict(value)
+                        del pruned[key]
+                        continue
+                    if done is not None and type(child) in done:
+                        continue
+                    checked = check(child, path + suffix if path else bare, out)
+                elif root and key in ROOT_FIELDS:
+                    continue
+                elif check_additional is not None:
+                    if additional_done is not None and type(child) in additional_done:
+                        continue
+                    checked = check_additional(child, f"{path}[{json.dumps(key)}]", out)
+                elif keep_unknown:
+                    continue
+                else:
+                    out.append(
+                        Problem(
+                            child_path(path, key, map_entry=False),
+                            f'unknown field "{key}" (the API server prunes it; kubectl '
+                            "--validate=strict rejects it) [CRD schema: unknown field]",
+                        )
+                    )
+                    continue
+                if checked is not child:
                     if pruned is None:
                         pruned = dict(value)
-                    del pruned[key]
-                    continue
-                if sub.done_if_typed and type(child) in sub.accepts:
-                    continue
-                at = path + suffixes[key] if path else suffixes[key].lstrip(".")
-                checked = self.walk(child, sub, at, out)
-            elif root and key in ROOT_FIELDS:
-                continue
-            elif additional is not None:
-                if additional.done_if_typed and type(child) in additional.accepts:
-                    continue
-                checked = self.walk(child, additional, f"{path}[{json.dumps(key)}]", out)
-            elif node.additional_allowed or node.preserve_unknown:
-                continue
-            else:
-                out.append(
-                    Problem(
-                        child_path(path, key, map_entry=False),
-                        f'unknown field "{key}" (the API server prunes it; kubectl '
-                        "--validate=strict rejects it) [CRD schema: unknown field]",
+                    pruned[key] = checked
+            present = value if pruned is None else pruned
+            for name in required:
+                if name not in present:
+                    out.append(
+                        Problem(
+                            child_path(path, name, map_entry=False),
+                            "Required value [CRD schema: required]",
+                        )
                     )
-                )
-                continue
-            if checked is not child:
-                if pruned is None:
-                    pruned = dict(value)
-                pruned[key] = checked
-        present = value if pruned is None else pruned
-        for name in node.required:
-            if name not in present:
-                out.append(
-                    Problem(
-                        child_path(path, name, map_entry=False),
-                        "Required value [CRD schema: required]",
-                    )
-                )
-        return present
+            return present
 
-    def _array(self, value: list[Any], node: Schema, path: str, out: list[Problem]) -> list[Any]:
+        return check_object
+
+    def _array(self, node: Schema) -> Check:
         items = node.items
-        if items is None:
-            return value
+        assert items is not None
+        check_item = self._check(items)
         if items.done_if_typed:
             accepts = items.accepts
-            for index, item in enumerate(value):
-                if type(item) not in accepts:
-                    self.walk(item, items, f"{path}[{index}]", out)
-            return value
-        changed: list[Any] | None = None
-        for index, item in enumerate(value):
-            checked = self.walk(item, items, f"{path}[{index}]", out)
-            if checked is not item:
-                if changed is None:
-                    changed = list(value)
-                changed[index] = checked
-        return value if changed is None else changed
 
-    def _rules(self, value: Any, node: Schema, path: str, out: list[Problem]) -> None:
-        scalar = type(value) is str
-        for rule in node.rules:
-            if scalar:
-                # Rules are pure functions of `self`: a string value seen before (a label
-                # value, a jwksUri, a timeout) gets the verdict it got then.
-                verdict = rule.memo.get(value)
-                if verdict is None:
+            def check_typed(value: list[Any], path: str, out: list[Problem]) -> list[Any]:
+                for index, item in enumerate(value):
+                    if type(item) not in accepts:
+                        check_item(item, f"{path}[{index}]", out)
+                return value
+
+            return check_typed
+
+        def check_items(value: list[Any], path: str, out: list[Problem]) -> list[Any]:
+            changed: list[Any] | None = None
+            for index, item in enumerate(value):
+                checked = check_item(item, f"{path}[{index}]", out)
+                if checked is not item:
+                    if changed is None:
+                        changed = list(value)
+                    changed[index] = checked
+            return value if changed is None else changed
+
+        return check_items
+
+    def _rules(self, node: Schema) -> Callable[[Any, str, list[Problem]], None]:
+        node_rules = node.rules
+
+        def check_rules(value: Any, path: str, out: list[Problem]) -> None:
+            scalar = type(value) is str
+            for rule in node_rules:
+                if scalar:
+                    # Rules are pure functions of `self`: a string value seen before (a label
+                    # value, a jwksUri, a timeout) gets the verdict it got then.
+                    verdict = rule.memo.get(value)
+                    if verdict is None:
+                        verdict = rule.verdict(value)
+                        if len(rule.memo) < _MEMO_LIMIT:
+                            rule.memo[value] = verdict
+                else:
                     verdict = rule.verdict(value)
-                    if len(rule.memo) < _MEMO_LIMIT:
-                        rule.memo[value] = verdict
-            else:
-                verdict = rule.verdict(value)
-            if verdict:
-                where = path + rule.field_path if rule.field_path.startswith((".", "[")) else path
-                out.append(Problem(where, verdict))
+                if verdict:
+                    field_path = rule.field_path
+                    where = path + field_path if field_path.startswith((".", "[")) else path
+                    out.append(Problem(where, verdict))
+
+        return check_rules
 
 
 _MEMO_LIMIT = 4096
