@@ -13,13 +13,13 @@ from pulumi_azure_native import (
     containerservice,
     monitor,
     operationalinsights,
-    privatedns,
 )
 
 from meshward.azure import aks_profiles
 from meshward.azure.existing import require_for_create, resource_group_of
 from meshward.azure.identity import ManagedIdentity, assign_role
 from meshward.azure.kubeconfig import noninteractive_kubeconfig
+from meshward.azure.private_zone import ZoneLink, linked_private_zone
 from meshward.config.aks import AksConfig, KubeLogin
 from meshward.config.mesh import MeshInstallConfig
 
@@ -286,29 +286,18 @@ class Aks(pulumi.ComponentResource):
         it can be linked to the runner's VNet too: `pulumi up` there resolves the private API
         server. AKS writes the API server's record into it (hence Private DNS Zone
         Contributor); both links exist before the cluster, so nodes resolve it while joining."""
-        zone = privatedns.PrivateZone(
+        zone, links = linked_private_zone(
             f"{name}-apiserver-zone",
-            private_zone_name=profiles.api_server_private_zone(location),
+            zone_name=profiles.api_server_private_zone(location),
             resource_group_name=rg,
-            location="global",
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            links=[
+                ZoneLink(f"{name}-apiserver-zone-{which}", f"{base}-{which}-link", target)
+                for which, target in (("vnet", vnet_id), ("runner", runner_vnet_id))
+            ],
+            parent=self,
         )
-        links: list[pulumi.Resource] = [
-            privatedns.VirtualNetworkLink(
-                f"{name}-apiserver-zone-{which}",
-                virtual_network_link_name=f"{base}-{which}-link",
-                private_zone_name=zone.name,
-                resource_group_name=rg,
-                location="global",
-                virtual_network={"id": target},
-                registration_enabled=False,
-                tags=tags,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            for which, target in (("vnet", vnet_id), ("runner", runner_vnet_id))
-        ]
-        return zone.id, links
+        return zone.id, [*links]
 
     def _container_insights(
         self,

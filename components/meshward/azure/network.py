@@ -10,6 +10,7 @@ from pulumi_azure_native import network, privatedns
 
 from meshward.azure.existing import name_of, require_for_create, resource_group_of
 from meshward.azure.nsg_rules import subnet_rules
+from meshward.azure.private_zone import ZoneLink, linked_private_zone
 from meshward.config.network import NetworkConfig
 
 #: Azure subnet names by the role they play.
@@ -239,24 +240,13 @@ class Network(pulumi.ComponentResource):
         args: NetworkArgs,
     ) -> pulumi.Output[str]:
         key = zone_name.replace(".", "-")
-        zone = privatedns.PrivateZone(
+        zone, _ = linked_private_zone(
             f"{name}-zone-{key}",
-            private_zone_name=zone_name,
+            zone_name=zone_name,
             resource_group_name=rg,
-            location="global",
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        privatedns.VirtualNetworkLink(
-            f"{name}-link-{key}",
-            virtual_network_link_name=f"{args['base_name']}-vnet-link",
-            private_zone_name=zone.name,
-            resource_group_name=rg,
-            location="global",
-            virtual_network={"id": self.vnet_id},
-            registration_enabled=False,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            links=[ZoneLink(f"{name}-link-{key}", f"{args['base_name']}-vnet-link", self.vnet_id)],
+            parent=self,
         )
         for record, ip in sorted(args.get("a_records", {}).get(zone_name, {}).items()):
             privatedns.PrivateRecordSet(
