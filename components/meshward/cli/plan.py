@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     # CPU, and the collections after the render 18 s of a 5,000-workload one (peak memory
     # 10 % higher).
     with collector_paused():
-        rendered = render_stack(plan_stack(project_dir, args.stack))
+        rendered = render_stack(plan_stack(project_dir, args.stack, access_worker=True))
         with phase("write"):
             write_tree(out_dir, rendered.files)
     planned = rendered.planned

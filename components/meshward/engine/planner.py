@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from meshward.config import PlatformConfig, parse_platform_config
+from meshward.engine.access_worker import AccessWorker, worth_a_worker
 from meshward.engine.harness import Capture, run_program
 from meshward.engine.placeholders import SECRET_PLACEHOLDER
 from meshward.engine.plan import (
@@ -23,7 +24,13 @@ from meshward.errors import ConfigError, Problem
 from meshward.guardrails import Report
 from meshward.guardrails.formats import to_json
 from meshward.guardrails.stack import FINDINGS_FILE, check_plan
-from meshward.mesh.access import AccessMatrix, access_files, mesh_settings, plan_access
+from meshward.mesh.access import (
+    AccessMatrix,
+    access_files,
+    mesh_settings,
+    plan_access,
+    security_objects,
+)
 from meshward.phases import phase
 from meshward.stack import validated_config
 
@@ -40,6 +47,9 @@ class PlannedStack:
     config: PlatformConfig
     notes: tuple[str, ...]
     """Things the user should know about the run (placeholder secrets)."""
+    access_worker: AccessWorker | None = field(default=None, compare=False, repr=False)
+    """A worker already holding the config, to decide the access matrix while `render_stack`
+    writes the rest (`plan_config(..., access_worker=True)` on a large mesh); None otherwise."""
 
 
 def plan_config(
@@ -48,9 +58,14 @@ def plan_config(
     stack: str,
     config: dict[str, Any],
     encrypted_keys: frozenset[str] = frozenset(),
+    *,
+    access_worker: bool = False,
 ) -> PlannedStack:
     """Run `program` with `config` (full keys → values); encrypted or missing secrets become
-    placeholders, since nothing can decrypt them offline."""
+    placeholders, since nothing can decrypt them offline.
+
+    With `access_worker`, a large mesh's access matrix gets a worker process before the
+    program runs (`meshward.engine.access_worker`); `render_stack` then uses and stops it."""
     # Validating first raises the same error the program would, and names the secret keys the
     # program will ask for (`keyVault.seedSecrets`, `monitoring.actionGroup.webhooks`).
     key = f"{project}:{PLATFORM_KEY}"
@@ -80,15 +95,29 @@ def plan_config(
             secret_keys.add(key)
     for key in secret_keys:
         values.setdefault(key, SECRET_PLACEHOLDER)
-    with validated_config(raw, cfg), phase("program"):
-        capture = run_program(program, project, stack, values, secret_keys)
-    return PlannedStack(capture, cfg, tuple(notes))
+    worker = AccessWorker.start(cfg, stack) if access_worker and worth_a_worker(cfg) else None
+    try:
+        with validated_config(raw, cfg), phase("program"):
+            capture = run_program(program, project, stack, values, secret_keys)
+    except BaseException:
+        if worker is not None:
+            worker.close()
+        raise
+    return PlannedStack(capture, cfg, tuple(notes), worker)
 
 
-def plan_stack(project_dir: Path, stack: str) -> PlannedStack:
-    """Plan `Pulumi.<stack>.yaml` of the project in `project_dir`."""
+def plan_stack(project_dir: Path, stack: str, *, access_worker: bool = False) -> PlannedStack:
+    """Plan `Pulumi.<stack>.yaml` of the project in `project_dir` (`access_worker`: see
+    `plan_config`)."""
     sf = load_stack_file(project_dir, stack)
-    return plan_config(sf.program, sf.project, sf.stack, sf.config, sf.encrypted_keys)
+    return plan_config(
+        sf.program,
+        sf.project,
+        sf.stack,
+        sf.config,
+        sf.encrypted_keys,
+        access_worker=access_worker,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,24 +138,37 @@ class RenderedStack:
 
 def render_stack(planned: PlannedStack) -> RenderedStack:
     """Derive the plan document, the access matrix, the guardrail findings and every output
-    file from a run (each step a `meshward.phases` phase)."""
-    with phase("plan-document"):
-        plan = plan_document(planned.capture)
-        objects = kubernetes_objects(plan)
-    with phase("access-matrix"):
-        access = plan_access(objects, planned.config)
-    # mesh-settings.json: what `meshward simulate --stack` needs to decide as the matrix did.
-    settings = json.dumps(mesh_settings(planned.config).to_json(), indent=2) + "\n"
-    with phase("files"):
-        files = plan_files(
-            plan, {**access_files(access, planned.capture.stack), MESH_SETTINGS_JSON: settings}
-        )
-    with phase("guardrails"):
-        findings = check_plan(
-            plan,
-            [(obj, manifest_path(obj)) for obj in objects],
-            planned.config,
-            plan_text=files[PLAN_FILE],
-        )
-        files[FINDINGS_FILE] = to_json(findings, planned.config.guardrails.to_enforcement())
+    file from a run (each step a `meshward.phases` phase). With the run's access worker the
+    matrix is decided there while this process renders the other files."""
+    worker = planned.access_worker
+    try:
+        with phase("plan-document"):
+            plan = plan_document(planned.capture)
+            objects = kubernetes_objects(plan)
+        if worker is not None:
+            with phase("access-matrix"):
+                worker.submit(security_objects(objects))
+        # mesh-settings.json: what `meshward simulate --stack` needs to decide as the matrix did.
+        settings = json.dumps(mesh_settings(planned.config).to_json(), indent=2) + "\n"
+        with phase("files"):
+            files = plan_files(plan, {MESH_SETTINGS_JSON: settings})
+        with phase("guardrails"):
+            findings = check_plan(
+                plan,
+                [(obj, manifest_path(obj)) for obj in objects],
+                planned.config,
+                plan_text=files[PLAN_FILE],
+            )
+            files[FINDINGS_FILE] = to_json(findings, planned.config.guardrails.to_enforcement())
+        with phase("access-matrix"):
+            decided = worker.result() if worker is not None else None
+            if decided is None:
+                access = plan_access(objects, planned.config)
+                access_texts = access_files(access, planned.capture.stack)
+            else:
+                access, access_texts = decided
+    finally:
+        if worker is not None:
+            worker.close()
+    files.update(access_texts)
     return RenderedStack(planned, plan, access, dict(sorted(files.items())), findings)

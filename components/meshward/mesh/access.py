@@ -1249,12 +1249,16 @@ def mesh_settings(cfg: PlatformConfig) -> MeshSettings:
     )
 
 
+def security_objects(objects: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The `security.istio.io` objects among `objects`, in their order."""
+    return [o for o in objects if str(o.get("apiVersion", "")).startswith(ISTIO_SECURITY_GROUP)]
+
+
 def plan_access(objects: Iterable[Mapping[str, Any]], cfg: PlatformConfig) -> AccessMatrix:
     """The access matrix of a rendered plan: `objects` are every Kubernetes object the plan
     declares; only the `security.istio.io` ones are simulated, against `cfg.mesh`'s workloads."""
-    security = [o for o in objects if str(o.get("apiVersion", "")).startswith(ISTIO_SECURITY_GROUP)]
     return access_matrix(
-        security,
+        security_objects(objects),
         cfg.mesh,
         cfg.jwt_issuers,
         mesh_settings(cfg),

@@ -1,0 +1,152 @@
+"""The access matrix of a large plan, decided in a second process while this one writes the
+plan's other files.
+
+Deciding who can call what is pure work over the plan's Istio security objects and the
+platform config (`meshward.mesh.access.plan_access`); nothing else in `meshward plan` needs
+it until the summary is printed. On a 1,000-workload mesh it is about a quarter of the plan's
+time after the engine run, so a plan that has a second core hands it to a worker started
+before the engine runs (the worker's imports and the config's transfer are done by the time
+the objects are known) and meanwhile renders `plan.json`, the manifests and the guardrail
+findings itself.
+
+The worker runs the very same functions on the same data, so its answer is the one this
+process would compute. Anything unexpected in the worker (it died, it raised, it could not
+start) is not reported from there: the caller decides again in-process, where a genuine error
+surfaces with its usual message and traceback.
+
+Protocol (stdin/stdout of `python -m meshward.engine.access_worker`, pickles, trusted because
+both ends are this module): the parent sends `(cfg, stack)`, then the security objects; the
+worker answers `("ok", matrix, files)` or `("error", text)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import subprocess
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+from meshward.config import PlatformConfig
+from meshward.mesh.access import AccessMatrix
+
+MIN_WORKLOADS = 200
+"""Below this many workloads the matrix takes a fraction of a second and a second Python
+process would cost more than it saves."""
+
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS tells)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        return len(affinity(0))
+    return os.cpu_count() or 1
+
+
+def worth_a_worker(cfg: PlatformConfig, cores: int | None = None) -> bool:
+    """Whether `cfg`'s access matrix is large enough, and the machine has a core to spare."""
+    spare = (usable_cores() if cores is None else cores) >= 2
+    return spare and len(cfg.mesh.workloads) >= MIN_WORKLOADS and bool(sys.executable)
+
+
+class AccessWorker:
+    """A worker process deciding one plan's access matrix. Start it with `start`, hand it the
+    plan's security objects with `submit`, collect with `result`; `close` always."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+        self._submitted = False
+
+    @classmethod
+    def start(cls, cfg: PlatformConfig, stack: str) -> AccessWorker | None:
+        """A worker that has been sent `cfg`, or None when one cannot be started."""
+        # The worker imports meshward exactly as this process does (same interpreter, same
+        # search path), whether meshward is installed, editable or on PYTHONPATH.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError:
+            return None
+        worker = cls(process)
+        if not worker._send((cfg, stack)):
+            worker.close()
+            return None
+        return worker
+
+    def _send(self, message: Any) -> bool:
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            pickle.dump(message, stdin, protocol=_PROTOCOL)
+            stdin.flush()
+        except (OSError, ValueError):  # the worker is gone (broken pipe, closed stream)
+            return False
+        return True
+
+    def submit(self, objects: Sequence[Mapping[str, Any]]) -> bool:
+        """Hand over the plan's Istio security objects; False if the worker is gone."""
+        self._submitted = self._send(list(objects))
+        return self._submitted
+
+    def result(self) -> tuple[AccessMatrix, dict[str, str]] | None:
+        """The matrix and its files (`access.json`, `access.md`), or None when the worker
+        failed in any way (the caller then decides in-process)."""
+        stdout = self._process.stdout
+        if not self._submitted or stdout is None:
+            return None
+        try:
+            answer = pickle.load(stdout)
+        except Exception:  # a dead worker: EOF, a truncated pickle
+            return None
+        if not (isinstance(answer, tuple) and answer and answer[0] == "ok"):
+            return None
+        _, matrix, files = answer
+        return matrix, files
+
+    def close(self) -> None:
+        """Stop the worker (it is done or no longer wanted) and reap it."""
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+
+
+def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """The worker's side: one `(cfg, stack)`, one list of objects, one answer."""
+    import gc
+
+    from meshward.mesh.access import access_files, plan_access
+
+    # As in the parent: everything decided stays alive until it is sent, so the cyclic
+    # collector would only rescan it.
+    gc.disable()
+    try:
+        cfg, stack = pickle.load(stdin)
+        objects = pickle.load(stdin)
+    except EOFError:  # the parent no longer wants an answer
+        return
+    try:
+        matrix = plan_access(objects, cfg)
+        answer: tuple[Any, ...] = ("ok", matrix, access_files(matrix, stack))
+    except Exception:  # reported to the parent, which decides again itself
+        answer = ("error", traceback.format_exc())
+    pickle.dump(answer, stdout, protocol=_PROTOCOL)
+    stdout.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
