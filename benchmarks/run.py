@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from diff import measure_diff  # noqa: E402
 from diff import report_lines as diff_report_lines  # noqa: E402
 from generate import stack_document, stack_name, write_stack  # noqa: E402
+from memory import PeakSampler  # noqa: E402
 
 SIZES = (100, 1000, 5000)
 PROJECT = "meshward"
@@ -69,9 +70,9 @@ def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(samples), result
 
 
-def _peak_mib() -> float:
+def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
     # Linux reports ru_maxrss in KiB.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 # ---- the engine floor ----------------------------------------------------------------------
@@ -169,7 +170,7 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
         try:
             with tempfile.TemporaryDirectory() as tmp, recording() as phases:
                 argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
-                with contextlib.redirect_stdout(io.StringIO()):
+                with contextlib.redirect_stdout(io.StringIO()), PeakSampler() as together:
                     seconds, code = _clock(lambda: cli_main(argv))
                 out["plan_exit"] = code
                 out["plan"] = seconds
@@ -177,6 +178,9 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
                 files = sum(len(fs) for _, _, fs in os.walk(f"{tmp}/out"))
             out["plan_files"] = files
             out["plan_peak_mib"] = _peak_mib()
+            # The plan's access worker is this process's only child so far (diffs come later).
+            out["worker_peak_mib"] = _peak_mib(resource.RUSAGE_CHILDREN)
+            out["plan_peak_all_mib"] = together.mib
         finally:
             planner.plan_stack = plan_stack
             stack_file.unlink()
@@ -444,6 +448,8 @@ ROWS: list[tuple[str, str]] = [
     ("validate", "layer-1 validation of the security objects"),
     ("simulate_per_s", "simulator (random workload-to-workload requests)"),
     ("plan_peak_mib", "peak memory after the plan"),
+    ("worker_peak_mib", "peak memory of the plan's access worker (none below 200 workloads)"),
+    ("plan_peak_all_mib", "peak memory of the plan and its worker together (sampled)"),
     ("peak_mib", "peak memory, whole size run"),
 ]
 TOP_PHASES = ("config", "program", "plan-document", "access-matrix", "files", "write")

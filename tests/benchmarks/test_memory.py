@@ -1,0 +1,42 @@
+"""The benchmark's memory sampler counts child processes' memory with this process's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from memory import PeakSampler, tree_rss_bytes
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/statm").exists(), reason="the sampler reads Linux /proc"
+)
+CHILD = (
+    "import sys; block = bytearray(200 * 2**20); block[::4096] = b'x' * len(block[::4096]); "
+    "print('ready', flush=True); sys.stdin.readline()"
+)
+
+
+def test_a_child_process_memory_is_in_the_peak() -> None:
+    before = tree_rss_bytes()
+    with PeakSampler(interval=0.01) as peak:
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.2)  # several samples while the child holds its 200 MiB
+        child.stdin.write("\n")
+        child.stdin.close()
+        child.wait()
+    assert peak.peak >= before + 190 * 2**20
+
+
+def test_a_process_without_children_is_its_own_rss() -> None:
+    assert tree_rss_bytes() > 0
