@@ -44,6 +44,7 @@ from functools import cached_property, lru_cache, partial
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from meshward.config.jwt import JwtIssuer
+from meshward.json_text import indented_json
 from meshward.mesh.compiler import principal
 from meshward.mesh.intent.models import JwtRequirement, MeshIntent, Workload
 from meshward.mesh.simulation import (
@@ -1219,7 +1220,7 @@ def access_markdown(matrix: AccessMatrix, stack: str) -> str:
 
 def access_json(matrix: AccessMatrix, stack: str) -> str:
     """`access.json` text (deterministic)."""
-    return json.dumps(matrix.to_dict(stack), indent=2) + "\n"
+    return indented_json(matrix.to_dict(stack)) + "\n"  # = json.dumps(..., indent=2)
 
 
 # ---- plans ---------------------------------------------------------------------------------
