@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
+from rich.style import Style
 from rich.table import Table
 from rich.tree import Tree
 
@@ -16,29 +18,61 @@ if TYPE_CHECKING:
     from meshward.mesh.access import AccessMatrix
 
 
-def _label(resource: dict[str, Any]) -> str:
-    marker = "" if resource["custom"] else "[bold]"
-    protect = " [yellow](protected)[/yellow]" if resource["protect"] else ""
-    return (
-        f"{marker}{resource['type']}[/] {resource['name']}{protect}"
-        if marker
-        else (f"{resource['type']} {resource['name']}{protect}")
-    )
+class ResourceTree:
+    """Components with their children, like `pulumi preview`: rich's `Tree` look (its guide
+    lines, ASCII ones where the console is ASCII-only), component types in bold, "(protected)"
+    in yellow; one line per resource, never cropped or wrapped (long names stay whole in CI
+    logs; a terminal wraps them itself).
+
+    Rendered as segments directly: rich's `Tree` lays out every label as its own renderable,
+    about 60 µs per resource (0.2 s of CPU for the 3,367 resources of a 1,000-workload plan),
+    and parses names as markup; this is one pass over the plan.
+    """
+
+    def __init__(self, plan: dict[str, Any]) -> None:
+        self.title = f"{plan['project']}/{plan['stack']}"
+        self.children: dict[str | None, list[dict[str, Any]]] = {}
+        for resource in plan["resources"]:
+            self.children.setdefault(resource["parent"], []).append(resource)
+        for siblings in self.children.values():
+            siblings.sort(key=lambda r: (r["type"], r["name"]))
+
+    def lines(
+        self, guides: tuple[str, str, str, str] = Tree.TREE_GUIDES[0]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(guide prefix, resource) per line below the title, depth first."""
+        space, keep, fork, end = guides
+        stack = [("", iter(self.children.get(None, ())), len(self.children.get(None, ())))]
+        while stack:
+            prefix, siblings, left = stack.pop()
+            for resource in siblings:
+                left -= 1
+                last = left == 0
+                yield prefix + (end if last else fork), resource
+                below = self.children.get(resource["urn"])
+                if below:
+                    stack.append((prefix, siblings, left))
+                    stack.append((prefix + (space if last else keep), iter(below), len(below)))
+                    break
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        bold, protected = Style(bold=True), Style(color="yellow")
+        guides = Tree.ASCII_GUIDES if options.ascii_only else Tree.TREE_GUIDES[0]
+        yield Segment(self.title, bold)
+        yield Segment.line()
+        for prefix, resource in self.lines(guides):
+            yield Segment(prefix)
+            yield Segment(resource["type"], None if resource["custom"] else bold)
+            yield Segment(f" {resource['name']}")
+            if resource["protect"]:
+                yield Segment(" ")
+                yield Segment("(protected)", protected)
+            yield Segment.line()
 
 
-def resource_tree(plan: dict[str, Any]) -> Tree:
-    """Components with their children, like `pulumi preview`."""
-    children: dict[str | None, list[dict[str, Any]]] = {}
-    for resource in plan["resources"]:
-        children.setdefault(resource["parent"], []).append(resource)
-    root = Tree(f"[bold]{plan['project']}/{plan['stack']}[/]")
-
-    def add(node: Tree, parent: str | None) -> None:
-        for resource in sorted(children.get(parent, []), key=lambda r: (r["type"], r["name"])):
-            add(node.add(_label(resource)), resource["urn"])
-
-    add(root, None)
-    return root
+def resource_tree(plan: dict[str, Any]) -> ResourceTree:
+    """Components with their children, like `pulumi preview` (see `ResourceTree`)."""
+    return ResourceTree(plan)
 
 
 def type_table(plan: dict[str, Any]) -> Table:
@@ -85,7 +119,7 @@ def print_plan_summary(
     access: AccessMatrix | None = None,
 ) -> None:
     """Everything `meshward plan` tells the user after writing its files."""
-    console.print(resource_tree(plan))
+    console.print(resource_tree(plan), soft_wrap=True)
     console.print(type_table(plan))
     if access is not None:
         console.print(access_table(access, SUMMARY_EDGES))
