@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meshward.mesh.simulation.matching import any_of, normalize_path, string_form, string_forms
+from meshward.mesh.simulation.matching import (
+    UntranslatableError,
+    any_of,
+    normalize_path,
+    path_form,
+    path_forms,
+    string_form,
+    string_forms,
+)
 from tests.mesh.simulator_support import (
     JWT_RULE,
     ORDERS,
@@ -310,6 +320,27 @@ def test_not_paths() -> None:
 )
 def test_path_templates(template: str, path: str, expected: bool) -> None:
     assert allowed_by(op(paths=[template]), request(path=path)) is expected
+
+
+_PATH_TEXT = st.text(alphabet="ab*/{}", max_size=6)
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(patterns=st.lists(_PATH_TEXT, min_size=1, max_size=4), value=_PATH_TEXT)
+def test_path_forms_is_any_of_the_single_path_forms(patterns: list[str], value: str) -> None:
+    try:
+        single = any_of(path_form(p) for p in patterns)
+    except UntranslatableError as exc:
+        with pytest.raises(UntranslatableError, match=re.escape(str(exc))):
+            path_forms(patterns)
+        return
+    assert path_forms(patterns)(value) == single(value)
+
+
+def test_path_forms_mixes_string_forms_and_templates() -> None:
+    match = path_forms(["/api/*", "/item/{*}/buy", "/health"])
+    assert match("/api/x") and match("/item/42/buy") and match("/health")
+    assert not match("/item/42/sell") and not match("/healthz")
 
 
 def test_base_normalization_resolves_encoded_dot_segments() -> None:

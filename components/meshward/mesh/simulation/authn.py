@@ -167,6 +167,9 @@ class TokenResult:
     """Why it was rejected."""
 
 
+NO_TOKEN = TokenResult(None)
+"""No token accepted and none rejected (immutable, so one object serves every request)."""
+
 _FAILURE_TEXT = {
     "expired": "the token is expired",
     "audience": "the token's aud matches none of the rule's audiences",
@@ -222,13 +225,13 @@ def authenticate_token(
     if not applies:
         if jwt is not None:
             note("-", "ignored", "no RequestAuthentication applies: token ignored")
-        return TokenResult(None)
+        return NO_TOKEN
     if jwt is None:
         note("-", "no-token", "no token: no request principal")
-        return TokenResult(None)
+        return NO_TOKEN
     if preflight:
         note("-", "bypassed", "CORS preflight bypasses JWT checks")
-        return TokenResult(None)
+        return NO_TOKEN
     readers = [rule for rule in rules if rule.locate(jwt) == "read"]
     if not readers:
         bad = [rule for rule in rules if rule.locate(jwt) == "bad-prefix"]
@@ -237,7 +240,7 @@ def authenticate_token(
             note(bad[0].policy, "rejected", why)
             return TokenResult(None, 401, bad[0].policy, why)
         note("-", "ignored", "token is not at any configured location: ignored")
-        return TokenResult(None)
+        return NO_TOKEN
     iss = jwt.claims.get("iss")
     candidates = [rule for rule in readers if rule.issuer is None or rule.issuer == iss]
     if not candidates:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from meshward.mesh.simulation.attributes import Attributes
 from meshward.mesh.simulation.authn import (
+    NO_TOKEN,
     JwtRule,
     MtlsMode,
     TokenResult,
@@ -20,7 +21,13 @@ from meshward.mesh.simulation.authn import (
 )
 from meshward.mesh.simulation.matching import SPIFFE, IpAddress, normalize_path
 from meshward.mesh.simulation.request import Jwt, Request
-from meshward.mesh.simulation.rules import CompiledPolicy, compile_policy
+from meshward.mesh.simulation.rules import (
+    CompiledPolicy,
+    UsableRule,
+    compile_policy,
+    port_rules,
+    rule_matches,
+)
 from meshward.mesh.simulation.scope import ObjectRef, describe, selection
 from meshward.mesh.simulation.settings import MeshSettings
 from meshward.mesh.simulation.trace import TraceEntry
@@ -50,6 +57,22 @@ class _Scope:
     """The enforced (not dry-run) DENY policies, in input order."""
     allow: tuple[CompiledPolicy, ...]
     """The enforced ALLOW policies, in input order."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Port:
+    """What the sidecar of one workload port does with one kind of connection (TCP or HTTP),
+    worked out once: its scope, its mTLS mode, and for the untraced path the enforced DENY and
+    ALLOW rules that can match there (port checks answered) with the decision each gives."""
+
+    scope: _Scope
+    mtls: MtlsMode
+    deny: tuple[tuple[UsableRule, Decision], ...]
+    """Enforced DENY policies' rules in order, each with "DENY policy … matched"."""
+    allow: tuple[tuple[UsableRule, Decision], ...]
+    """Enforced ALLOW policies' rules in order, each with "ALLOW policy … matched"."""
+    otherwise: Decision
+    """The decision when no rule above matches."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,18 +110,18 @@ def _deny(
     return Decision("DENY", status, policy, reason, _frozen(trace))
 
 
-def _ip(value: str | None) -> IpAddress | None:
-    return None if value is None else ipaddress.ip_address(value)
-
-
 _TOKEN_MEMO = 4096
 """Untraced JWT outcomes remembered per workload scope before the memo starts over."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call:
     """A request in the form the sidecar steps read it: what `Request` says, validated and
-    normalized once (labels as a key, addresses parsed, header names lower-cased)."""
+    normalized once (labels as a key, addresses parsed, header names lower-cased).
+
+    Not changed once built (the simulator never does). Not `frozen`: a frozen dataclass sets
+    each of these fields through `object.__setattr__`, which made `Call.of` a sixth of a
+    decision on CPython 3.11."""
 
     namespace: str
     """Destination workload's namespace."""
@@ -132,22 +155,24 @@ class Call:
         principal = source.principal
         if principal is not None and principal.startswith(SPIFFE):
             principal = principal[len(SPIFFE) :]
-        headers = request.headers
+        labels, headers, method = dest.labels, request.headers, request.method
+        ip = None if source.ip is None else ipaddress.ip_address(source.ip)
+        remote = ip if not source.remote_ip else ipaddress.ip_address(source.remote_ip)
         return cls(
             dest.namespace,
-            dest.labels,
-            tuple(sorted(dest.labels.items())),
+            labels,
+            tuple(sorted(labels.items())) if len(labels) > 1 else tuple(labels.items()),
             dest.port,
             request.protocol == "TCP",
             principal,
-            _ip(source.ip),
-            _ip(source.remote_ip or source.ip),
-            request.method,
+            ip,
+            remote,
+            method,
             request.path,
             request.host,
             {k.lower(): v for k, v in headers.items()} if headers else {},
             request.jwt,
-            request.method == "OPTIONS" and is_cors_preflight(request),
+            method == "OPTIONS" and is_cors_preflight(request),
             request.custom_provider_decision,
         )
 
@@ -165,6 +190,7 @@ class Simulator:
         self._compiled: dict[int, CompiledPolicy] = {}
         self._scopes: dict[tuple[str, tuple[tuple[str, str], ...]], _Scope] = {}
         self._modes: dict[tuple[str, tuple[tuple[str, str], ...], int], MtlsMode] = {}
+        self._ports: dict[tuple[str, tuple[tuple[str, str], ...], int, bool], _Port] = {}
         for index, obj in enumerate(objects):
             ref = describe(obj, index)
             if ref is None:
@@ -238,6 +264,33 @@ class Simulator:
             )
         return mode
 
+    def _port(self, call: Call) -> _Port:
+        """The workload port `call` reaches, worked out once per port and connection kind."""
+        key = (call.namespace, call.labels_key, call.port, call.tcp)
+        found = self._ports.get(key)
+        if found is None:
+            found = self._ports[key] = self._new_port(call)
+        return found
+
+    def _new_port(self, call: Call) -> _Port:
+        scope = self._scope_of(call.namespace, call.labels, call.labels_key)
+        deny: list[tuple[UsableRule, Decision]] = []
+        for policy in scope.deny:
+            key = policy.ref.key
+            matched = Decision("DENY", 403, key, f"DENY policy {key} matched")
+            deny += [(rule, matched) for rule in port_rules(policy, call.tcp, call.port)]
+        allow: list[tuple[UsableRule, Decision]] = []
+        for policy in scope.allow:
+            matched = self._allow_outcome(scope, True, policy.ref.key, None)
+            allow += [(rule, matched) for rule in port_rules(policy, call.tcp, call.port)]
+        return _Port(
+            scope,
+            self._mtls(call.namespace, call.labels, call.port),
+            tuple(deny),
+            tuple(allow),
+            self._allow_outcome(scope, bool(scope.allow), None, None),
+        )
+
     def request_authentications(
         self, namespace: str, labels: Mapping[str, str]
     ) -> tuple[ObjectRef, ...]:
@@ -269,11 +322,13 @@ class Simulator:
     def _decide(self, call: Call, trace: list[TraceEntry] | None) -> Decision:
         """The sidecar's steps for one request. With a `trace` list every object considered
         is appended to it; with `None` nothing is explained, and nothing else changes."""
-        s = self.settings
-        scope = self._scope_of(call.namespace, call.labels, call.labels_key)
+        port = self._ports.get((call.namespace, call.labels_key, call.port, call.tcp))
+        if port is None:
+            port = self._port(call)
+        scope = port.scope
 
         # 1. mTLS: which PeerAuthentication mode applies to this workload port.
-        mtls = self._mtls_of(call)
+        mtls = port.mtls
         if trace is not None:
             trace.extend(mtls.trace)
         principal = call.principal
@@ -289,16 +344,17 @@ class Simulator:
             principal = None
 
         tcp = call.tcp
+        path = call.path
         attrs = Attributes(
-            tcp=tcp,
-            destination_port=call.port,
-            peer=None if principal is None else SPIFFE + principal,
-            source_ip=call.source_ip,
-            remote_ip=call.remote_ip,
-            method=call.method,
-            path=None if call.path is None else normalize_path(call.path, s.path_normalization),
-            host=call.host,
-            headers=call.headers,
+            tcp,
+            call.port,
+            None if principal is None else SPIFFE + principal,
+            call.source_ip,
+            call.remote_ip,
+            call.method,
+            None if path is None else normalize_path(path, self.settings.path_normalization),
+            call.host,
+            call.headers,
         )
 
         policies = scope.policies
@@ -322,11 +378,11 @@ class Simulator:
                     result.status, result.policy, f"token rejected: {result.reason}", trace
                 )
             if result.token is not None:
-                attrs = replace(attrs, token=result.token)
+                attrs.token = result.token  # `attrs` is this request's own
 
         # 4. AUDIT never changes the outcome; DENY then ALLOW do.
         if trace is None:
-            return self._enforce(scope, attrs)
+            return self._enforce(port, attrs)
         for policy in policies.get("AUDIT", ()):
             matched, why = policy.match(attrs)
             trace.append(TraceEntry("AUDIT", policy.ref.key, _word(matched), why))
@@ -354,20 +410,19 @@ class Simulator:
                 deciding = policy.ref.key
         return self._allow_outcome(scope, enforced, deciding, trace)
 
-    def _enforce(self, scope: _Scope, attrs: Attributes) -> Decision:
+    @staticmethod
+    def _enforce(port: _Port, attrs: Attributes) -> Decision:
         """Step 4 without a trace: the first enforced DENY policy matching denies, else the
         first enforced ALLOW policy matching allows (AUDIT and dry-run policies change
-        nothing, so they are not evaluated)."""
-        for policy in scope.deny:
-            if policy.matches(attrs):
-                key = policy.ref.key
-                return Decision("DENY", 403, key, f"DENY policy {key} matched")
-        deciding: str | None = None
-        for policy in scope.allow:
-            if policy.matches(attrs):
-                deciding = policy.ref.key
-                break
-        return self._allow_outcome(scope, bool(scope.allow), deciding, None)
+        nothing, so they are not evaluated). The rules are the port's (`port_rules`), in
+        policy order, so the first rule matching is the first policy's."""
+        for rule, decision in port.deny:
+            if rule_matches(rule, attrs):
+                return decision
+        for rule, decision in port.allow:
+            if rule_matches(rule, attrs):
+                return decision
+        return port.otherwise
 
     @staticmethod
     def _allow_outcome(
@@ -388,12 +443,10 @@ class Simulator:
         scope = self._scopes.get((namespace, key))
         return scope if scope is not None else self._scope(namespace, labels)
 
-    def _mtls_of(self, call: Call) -> MtlsMode:
-        mode = self._modes.get((call.namespace, call.labels_key, call.port))
-        return mode if mode is not None else self._mtls(call.namespace, call.labels, call.port)
-
     def _token(self, scope: _Scope, call: Call, trace: list[TraceEntry] | None) -> TokenResult:
         """JWT authentication of the call; untraced outcomes are remembered per token object."""
+        if trace is None and call.jwt is None:
+            return NO_TOKEN
         applies = bool(scope.request_authentications)
         if trace is not None or call.jwt is None:
             return authenticate_token(call.jwt, call.preflight, applies, scope.jwt_rules, trace)

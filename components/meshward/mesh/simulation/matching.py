@@ -48,7 +48,14 @@ def any_of(predicates: Iterable[StrPredicate]) -> StrPredicate:
     checks = tuple(predicates)
     if len(checks) == 1:
         return checks[0]
-    return lambda value: any(check(value) for check in checks)
+
+    def match(value: str) -> bool:
+        for check in checks:  # noqa: SIM110 - a loop: no generator per request
+            if check(value):
+                return True
+        return False
+
+    return match
 
 
 def string_forms(patterns: Iterable[str], *, ignore_case: bool = False) -> StrPredicate:
@@ -167,6 +174,18 @@ def path_form(pattern: str) -> StrPredicate:
             )
     regex = re.compile("/".join(parts))
     return lambda value: regex.fullmatch(value) is not None
+
+
+def path_forms(patterns: Iterable[str]) -> StrPredicate:
+    """`any_of(path_form(p) for p in patterns)` as one test: the plain string forms through
+    `string_forms`, then each URI template (an invalid one raises as `path_form` does)."""
+    values = list(patterns)
+    templates = [path_form(p) for p in values if "{" in p or "}" in p]
+    plain = string_forms(p for p in values if "{" not in p and "}" not in p)
+    if not templates:
+        return plain
+    either = any_of(templates)
+    return lambda value: plain(value) or either(value)
 
 
 # --- peer identity -------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from meshward.mesh.simulation.matching import (
     header_form,
     ip_block,
     namespace_form,
-    path_form,
+    path_forms,
     port_number,
     service_account_form,
     string_form,
@@ -170,7 +170,7 @@ def _probe(kind: str, arg: Any, values: list[str], namespace: str, settings: Mes
         methods = string_forms(values)
         return lambda attrs: attrs.method is not None and methods(attrs.method)
     if kind == "path":
-        paths = any_of(path_form(v) for v in values)
+        paths = path_forms(values)
         return lambda attrs: attrs.path is not None and paths(attrs.path)
     if kind == "header":
         header, name = any_of(header_form(v) for v in values), str(arg).lower()
@@ -276,7 +276,7 @@ def _when_kind(key: str) -> tuple[str, Any] | None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Usable:
+class UsableRule:
     """A rule as it is evaluated on one kind of connection (TCP or HTTP) for one kind of action
     (ALLOW or not): which of its checks can be used. Worked out once per rule and kind, so
     neither the traced nor the fast evaluation decides it per request."""
@@ -321,7 +321,7 @@ class CompiledRule:
     """`when` entries."""
     unsupported_key: str | None = None
     """An unsupported `when` key: the rule is skipped for every action."""
-    _usable: dict[tuple[bool, bool], _Usable] = dataclasses.field(
+    _usable: dict[tuple[bool, bool], UsableRule] = dataclasses.field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -334,7 +334,7 @@ class CompiledRule:
         out += [c for group in (self.operations or ()) for c in group]
         return out + list(self.conditions)
 
-    def usable(self, tcp: bool, allow: bool) -> _Usable:
+    def usable(self, tcp: bool, allow: bool) -> UsableRule:
         """The rule as evaluated on a TCP (or HTTP) request by an ALLOW (or other) policy."""
         key = (tcp, allow)
         found = self._usable.get(key)
@@ -342,10 +342,10 @@ class CompiledRule:
             found = self._usable[key] = self._new_usable(tcp, allow)
         return found
 
-    def _new_usable(self, tcp: bool, allow: bool) -> _Usable:
+    def _new_usable(self, tcp: bool, allow: bool) -> UsableRule:
         if self.unsupported_key is not None:
             skip = f"skipped: unsupported when key {self.unsupported_key!r}"
-            return _Usable(skip, None, None, (), ())
+            return UsableRule(skip, None, None, (), ())
         dropped: set[int] = set()
         labels: list[str] = []
         for check in self._all_checks():
@@ -354,7 +354,7 @@ class CompiledRule:
                 continue
             if allow:
                 skip = f"skipped (ALLOW drops the whole rule): {reason}"
-                return _Usable(skip, None, None, (), ())
+                return UsableRule(skip, None, None, (), ())
             dropped.add(id(check))
             labels.append(check.label)
 
@@ -363,7 +363,7 @@ class CompiledRule:
                 (c.probe, c.negated, c) for c in checks if c.probe and id(c) not in dropped
             )
 
-        return _Usable(
+        return UsableRule(
             None,
             None if self.sources is None else tuple(kept(g) for g in self.sources),
             None if self.operations is None else tuple(kept(g) for g in self.operations),
@@ -393,12 +393,13 @@ class CompiledRule:
     def matches(self, attrs: Attributes, action: str) -> bool:
         """Whether the rule matches, without explaining: the same steps as `evaluate`."""
         rule = self.usable(attrs.tcp, action == "ALLOW")
-        return rule.skip is None and _usable_matches(rule, attrs)
+        return rule.skip is None and rule_matches(rule, attrs)
 
 
-def _usable_matches(rule: _Usable, attrs: Attributes) -> bool:
+def rule_matches(rule: UsableRule, attrs: Attributes) -> bool:
     """Whether a rule that is not skipped matches: some `from` entry, some `to` entry and
-    every condition without a failing check."""
+    every condition without a failing check (`CompiledRule.matches` once the rule's usable
+    checks are known)."""
     if rule.sources is not None:
         for entry in rule.sources:
             if _failing(entry, attrs) is None:
@@ -412,6 +413,57 @@ def _usable_matches(rule: _Usable, attrs: Attributes) -> bool:
         else:
             return False
     return _failing(rule.conditions, attrs) is None
+
+
+def _port_entry(entry: Entry, on_port: Attributes) -> Entry | None:
+    """`entry` with its port checks answered for `on_port`: `None` when one fails."""
+    kept = []
+    for probe, negated, check in entry:
+        if check.kind != "port":
+            kept.append((probe, negated, check))
+        elif probe(on_port) == negated:
+            return None
+    return tuple(kept)
+
+
+def _port_entries(entries: tuple[Entry, ...] | None, on_port: Attributes) -> Any:
+    """`from`/`to` entries on one port: `None` (any) when one entry is left with no check,
+    `()` when none can pass; else the entries that can."""
+    if entries is None:
+        return None
+    out: list[Entry] = []
+    for entry in entries:
+        kept = _port_entry(entry, on_port)
+        if kept == ():
+            return None
+        if kept is not None:
+            out.append(kept)
+    return tuple(out)
+
+
+def port_rules(policy: CompiledPolicy, tcp: bool, port: int) -> tuple[UsableRule, ...]:
+    """The rules of `policy` that can match a TCP (or HTTP) request on workload `port`, with
+    their port checks (`ports`, `notPorts`, `destination.port`: the only ones reading the
+    port, which is fixed per workload port) already answered, so that a request there
+    evaluates only the rest. `rule_matches` on these gives what `policy.matches` gives."""
+    on_port = Attributes(tcp=tcp, destination_port=port)
+    allow = policy.action == "ALLOW"
+    out: list[UsableRule] = []
+    for rule in policy.rules:
+        usable = rule.usable(tcp, allow)
+        if usable.skip is not None:
+            continue
+        sources = _port_entries(usable.sources, on_port)
+        operations = _port_entries(usable.operations, on_port)
+        conditions = _port_entry(usable.conditions, on_port)
+        if sources == () or operations == () or conditions is None:
+            continue  # no entry (or not every condition) can pass on this port
+        out.append(
+            dataclasses.replace(
+                usable, sources=sources, operations=operations, conditions=conditions
+            )
+        )
+    return tuple(out)
 
 
 def _unusable(check: Check, tcp: bool) -> str | None:
@@ -489,7 +541,7 @@ class CompiledPolicy:
     """Compiled rules; none means the policy never matches."""
     dry_run: bool = False
     """`istio.io/dry-run`: evaluated and reported, never enforced."""
-    _usable: dict[bool, tuple[_Usable, ...]] = dataclasses.field(
+    _usable: dict[bool, tuple[UsableRule, ...]] = dataclasses.field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -513,7 +565,7 @@ class CompiledPolicy:
             usable = (rule.usable(attrs.tcp, allow) for rule in self.rules)
             rules = self._usable[attrs.tcp] = tuple(u for u in usable if u.skip is None)
         for rule in rules:  # noqa: SIM110 - a loop: no generator per decision
-            if _usable_matches(rule, attrs):
+            if rule_matches(rule, attrs):
                 return True
         return False
 
