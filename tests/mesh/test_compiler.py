@@ -268,6 +268,31 @@ def test_same_intent_gives_byte_identical_objects_whatever_the_rule_order() -> N
     assert yaml.safe_dump_all(first) == yaml.safe_dump_all(second)
 
 
+def test_an_inadmissible_compiled_object_is_refused_as_a_compiler_bug(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The self-check runs on every compiled object: simulate a compiler that emits a policy
+    # istiod would reject (A19: a port that is not a number) among valid ones.
+    from meshward.mesh import compiler
+
+    compile_objects = compiler._Compiler.compile
+
+    def broken(self: Any) -> list[dict[str, Any]]:
+        out = compile_objects(self)
+        policy = next(o for o in out if o["metadata"]["name"] == "order-service-allow")
+        policy["spec"]["rules"][0]["to"][0]["operation"]["ports"] = ["http"]
+        return out
+
+    monkeypatch.setattr(compiler._Compiler, "compile", broken)
+    with pytest.raises(RuntimeError) as caught:
+        compiled(config())
+    message = str(caught.value)
+    assert message.startswith(
+        "compiler bug: AuthorizationPolicy/orders/order-service-allow is not admissible: "
+    )
+    assert "spec.rules[0].to[0].operation.ports[0]" in message and "[A19]" in message
+
+
 def test_extra_objects_are_added_labelled_and_collisions_refused() -> None:
     raw = {
         "apiVersion": "security.istio.io/v1",

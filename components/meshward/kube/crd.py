@@ -8,7 +8,7 @@ create: served version, kind, ObjectMeta, structural schema, CEL rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,27 @@ class CrdRegistry:
 
         Call only for objects this registry `owns`. `cel=False` skips the CEL rules.
         """
+        return self.problems_each([obj], cel=cel)[0]
+
+    def problems_each(
+        self, objs: Sequence[Mapping[str, Any]], *, cel: bool = True
+    ) -> list[list[Problem]]:
+        """`problems` of each object, in order; every object's metadata is checked before any
+        object's schema, which keeps each check's code warm in the CPU's caches across many
+        objects (a compiled mesh) rather than alternating per object. Same results."""
+        found = [self._served(obj, cel) for obj in objs]
+        meta = [
+            metadata_problems(obj, namespaced=served[0]) if isinstance(served, tuple) else served
+            for obj, served in zip(objs, found, strict=True)
+        ]
+        return [
+            problems + served[1].problems(obj) if isinstance(served, tuple) else problems
+            for obj, served, problems in zip(objs, found, meta, strict=True)
+        ]
+
+    def _served(self, obj: Mapping[str, Any], cel: bool) -> tuple[bool, Checker] | list[Problem]:
+        """Whether the object's served version is namespaced and its checker, or why the
+        API server refuses its apiVersion/kind outright."""
         api_version = str(obj.get("apiVersion", ""))
         group, _, version = api_version.rpartition("/")
         kind_name = obj.get("kind")
@@ -112,8 +133,7 @@ class CrdRegistry:
                     f"one of: {', '.join(kind.served())} [CRD versions]",
                 )
             ]
-        checker = served.checker if cel else served.schema_only
-        return metadata_problems(obj, namespaced=served.namespaced) + checker.problems(obj)
+        return served.namespaced, served.checker if cel else served.schema_only
 
     def version(self, api_version: str, kind: str) -> CrdVersion | None:
         """The compiled version for an apiVersion and kind, if defined."""

@@ -450,11 +450,10 @@ def compile_mesh(
     `extraObjects[i]...` when a raw object collides with a compiled one, and `RuntimeError` if a
     compiled object would not pass istiod's admission rules (a compiler bug).
     """
-    from meshward.mesh.istio import validate_document
+    from meshward.mesh.istio.documents import validate_documents
 
     objects = _Compiler(intent, issuers, root_namespace, trust_domain, ingress_namespace).compile()
-    for obj in objects:
-        result = validate_document(obj)
+    for obj, result in zip(objects, validate_documents(objects), strict=True):
         if result.errors or (result.warnings and not _is_extra(obj)):
             problems = "; ".join(str(p) for p in [*result.errors, *result.warnings])
             raise RuntimeError(f"compiler bug: {'/'.join(_key(obj))} is not admissible: {problems}")

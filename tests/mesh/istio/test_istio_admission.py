@@ -9,6 +9,7 @@ import pytest
 from istio_cases import ACCEPTED, NOT_WARNED, REJECTED, WARNED, case_ids, rule_ids
 
 from meshward.mesh.istio import validate_document
+from meshward.mesh.istio.documents import validate_documents
 
 
 @pytest.mark.parametrize(("rule", "doc"), REJECTED, ids=case_ids(REJECTED))
@@ -69,6 +70,24 @@ def test_all_problems_of_a_document_are_reported_together() -> None:
         {"istio.io/dry-run": "maybe"},
     )
     assert {"M3", "A19", "A21"} <= rule_ids(validate_document(doc).errors)
+
+
+def test_documents_checked_layer_by_layer_get_each_documents_own_result() -> None:
+    # `validate_documents` (the compiler's self-check) runs the API server's layer over every
+    # document before istiod's; every case must get exactly what `validate_document` gives it.
+    cases = (REJECTED, ACCEPTED, WARNED, NOT_WARNED)
+    docs: list[Any] = [doc for listed in cases for _, doc in listed]
+    docs += [
+        {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "metadata": {"name": "s"}},
+        {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "spec": {"egress": 1}},
+        {"apiVersion": "security.istio.io/v1", "kind": "Nope", "metadata": {"name": "n"}},
+        {"apiVersion": "security.istio.io/v2", "kind": "PeerAuthentication", "metadata": {}},
+        ["not", "a", "mapping"],
+    ]
+    batched = list(validate_documents(docs))
+    assert batched == [validate_document(doc) for doc in docs]
+    assert any(r.ok for r in batched) and any(not r.ok for r in batched)
+    assert any(r.ok and r.warnings for r in batched)
 
 
 def source(**fields: Any) -> dict[str, Any]:

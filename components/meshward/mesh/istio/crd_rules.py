@@ -9,6 +9,7 @@ Istio's CRD file for them there. Loaded once, on first use.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -44,6 +45,15 @@ def crd_problems(doc: Any, *, cel: bool = True) -> list[Problem]:
     if not registry.owns(doc):
         return []
     return registry.problems(doc, cel=cel)
+
+
+def crd_problems_each(docs: Sequence[Any]) -> list[list[Problem]]:
+    """`crd_problems` of each document, in order (metadata of all, then the schemas: see
+    `CrdRegistry.problems_each`)."""
+    registry = istio_crds()
+    owned = [registry.owns(doc) for doc in docs]
+    found = iter(registry.problems_each([d for d, mine in zip(docs, owned, strict=True) if mine]))
+    return [next(found) if mine else [] for mine in owned]
 
 
 _TAG = re.compile(r"\[([^\[\]]+)\]\s*\Z")
