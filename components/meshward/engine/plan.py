@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -100,6 +101,123 @@ def to_yaml(obj: dict[str, Any]) -> str:
     return text
 
 
+def manifest_yaml(obj: dict[str, Any]) -> str:
+    """A manifest's text: `to_yaml` of `obj` with every nested mapping's keys sorted, the
+    same text byte for byte, with about a third less CPU (see `_ManifestDumper`)."""
+    if {kind: _DUMPER.yaml_representers.get(kind) for kind in _PLAIN} != _SAFE_REPRESENTERS:
+        return to_yaml(_sort_nested(obj))  # someone registered their own representers
+    stream = io.StringIO()
+    dumper = _ManifestDumper(stream, default_flow_style=False, width=100, sort_keys=False)
+    root = _ordered(obj)
+    dumper.unsorted = id(root)
+    try:
+        dumper.open()
+        dumper.represent(root)
+        dumper.close()
+    except _UnplainError:
+        return to_yaml(_sort_nested(obj))
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
+
+
+_PLAIN = (str, dict, list, bool, int, float, type(None))
+_SAFE_REPRESENTERS = {kind: yaml.SafeDumper.yaml_representers[kind] for kind in _PLAIN}
+_STR_TAG, _MAP_TAG, _SEQ_TAG = (
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+)
+
+
+class _UnplainError(Exception):
+    """A value other than plain JSON-like data: `manifest_yaml` falls back to `to_yaml`."""
+
+
+_PLAIN_TAGS: dict[str, str] = {}
+"""What the resolver makes of each plain scalar seen so far (its tag), by text."""
+_PLAIN_TAGS_KEPT = 200_000
+
+
+class _ManifestDumper(_DUMPER):  # type: ignore[misc]
+    """`_DUMPER` for plain data (dict, list, str, int, float, bool, None): builds the node
+    graph PyYAML's `SafeRepresenter` builds for `_ordered(_sort_nested(obj))` (each nested
+    mapping's keys sorted; every container a fresh copy there, so never an alias), i.e. what
+    `to_yaml(_sort_nested(obj))` feeds libyaml, without the copies and the generic
+    representer's dispatch per value; and answers libyaml's resolver questions (two per
+    scalar) from a cache: with no path resolvers the resolver is a pure function of the text.
+    Anything else raises `_UnplainError`."""
+
+    unsorted = 0
+    # Its own copy of the resolver's table, so the cache stays true whatever else registers.
+    yaml_implicit_resolvers = {k: list(v) for k, v in _DUMPER.yaml_implicit_resolvers.items()}
+
+    def represent_data(self, data: Any) -> Any:
+        kind = type(data)
+        if kind is str:
+            return yaml.ScalarNode(_STR_TAG, data, style=self.default_style)
+        if kind is dict:
+            pairs: list[tuple[Any, Any]] = []
+            mapping = yaml.MappingNode(_MAP_TAG, pairs, flow_style=None)
+            keys = list(data) if id(data) == self.unsorted else sorted(data)
+            represent, scalar, style = self.represent_data, yaml.ScalarNode, self.default_style
+            for name in keys:
+                value = data[name]
+                pairs.append(
+                    (
+                        scalar(_STR_TAG, name, style=style)
+                        if type(name) is str
+                        else represent(name),
+                        scalar(_STR_TAG, value, style=style)
+                        if type(value) is str
+                        else represent(value),
+                    )
+                )
+            mapping.flow_style = self._flow_style(pairs, True)
+            return mapping
+        if kind is list:
+            items: list[Any] = []
+            sequence = yaml.SequenceNode(_SEQ_TAG, items, flow_style=None)
+            represent, scalar, style = self.represent_data, yaml.ScalarNode, self.default_style
+            for item in data:
+                items.append(
+                    scalar(_STR_TAG, item, style=style) if type(item) is str else represent(item)
+                )
+            sequence.flow_style = self._flow_style(items, False)
+            return sequence
+        if kind in _PLAIN:  # bool, int, float, None: as SafeRepresenter does
+            return super().represent_data(data)
+        raise _UnplainError
+
+    def _flow_style(self, children: list[Any], pairs: bool) -> Any:
+        if self.default_flow_style is not None:
+            return self.default_flow_style
+        nodes = [n for pair in children for n in pair] if pairs else children
+        return all(isinstance(n, yaml.ScalarNode) and not n.style for n in nodes)
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                if len(_PLAIN_TAGS) >= _PLAIN_TAGS_KEPT:
+                    _PLAIN_TAGS.clear()
+                tag = _PLAIN_TAGS[value] = super().resolve(kind, value, implicit)
+            return tag
+        return self.DEFAULT_MAPPING_TAG if kind is yaml.MappingNode else self.DEFAULT_SEQUENCE_TAG
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        if self.yaml_path_resolvers:
+            super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        if self.yaml_path_resolvers:
+            super().ascend_resolver()
+
+
 def plan_files(
     plan: dict[str, Any], extra_files: Mapping[str, str] | None = None
 ) -> dict[str, str]:
@@ -115,7 +233,7 @@ def plan_files(
         path = manifest_path(obj)
         if path in files:
             raise ValueError(f"two Kubernetes objects would be written to {path}")
-        files[path] = to_yaml(_sort_nested(obj))
+        files[path] = manifest_yaml(obj)
     return files
 
 
