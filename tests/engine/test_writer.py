@@ -25,6 +25,18 @@ def test_writes_nested_files(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "m" / "x" / "y.yaml").read_text() == "k: v\n"
 
 
+def test_files_hold_exactly_their_text_as_utf8(tmp_path: Path) -> None:
+    texts = {
+        "empty": "",
+        "a/b/unicode.yaml": "name: é ü 中文 😀\n",
+        "a/b/c/big.json": "x" * 1_000_000 + "\n",
+        "a/sibling.txt": "no newline at the end",
+    }
+    write_tree(tmp_path / "out", texts)
+    for relative, text in texts.items():
+        assert (tmp_path / "out" / relative).read_bytes() == text.replace("\n", os.linesep).encode()
+
+
 def test_replaces_previous_output_entirely_and_marks_it(tmp_path: Path) -> None:
     write_tree(tmp_path / "out", {"old.txt": "1"})
     write_tree(tmp_path / "out", {"new.txt": "2"})

@@ -3,6 +3,7 @@ meshward wrote itself."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from collections.abc import Mapping
@@ -90,10 +91,7 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
         raise UserInputError([Problem(str(out_dir), f"cannot write: {exc.strerror}")]) from None
     with interrupts.removed_on_interrupt(staging):
         try:
-            for relative, text in sorted({**files, MARKER: MARKER_TEXT}.items()):
-                target = staging / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(text, encoding="utf-8")
+            _write_files(staging, {**files, MARKER: MARKER_TEXT})
             with interrupts.deferred():
                 _swap(staging, out_dir)
         except BaseException as exc:
@@ -103,6 +101,34 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
                     [Problem(str(out_dir), f"cannot write: {exc.strerror or exc}")]
                 ) from None
             raise
+
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+_CREATE |= getattr(os, "O_BINARY", 0)  # newlines are translated below, as text mode does
+
+
+def _write_files(staging: Path, files: Mapping[str, str]) -> None:
+    """Write `files` below `staging` as `Path.write_text(text, encoding="utf-8")` would, with
+    fewer system calls: each folder made once, each file one open, write and close (a 1,000-
+    workload plan writes 3,259 files into about 100 folders)."""
+    # Plain strings, not `Path`s: building two `Path`s per file cost more than the writes' own
+    # Python work.
+    made = {os.fspath(staging)}
+    for relative, text in sorted(files.items()):
+        target = os.path.join(staging, relative)  # noqa: PTH118
+        folder = os.path.dirname(target)  # noqa: PTH120
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)  # noqa: PTH103
+            made.add(folder)
+        if os.linesep != "\n":
+            text = text.replace("\n", os.linesep)
+        data = memoryview(text.encode("utf-8"))
+        fd = os.open(target, _CREATE, 0o666)  # 0666 under the umask, as open() makes files
+        try:
+            while data:
+                data = data[os.write(fd, data) :]
+        finally:
+            os.close(fd)
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
