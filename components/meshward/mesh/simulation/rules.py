@@ -458,11 +458,7 @@ def port_rules(policy: CompiledPolicy, tcp: bool, port: int) -> tuple[UsableRule
         conditions = _port_entry(usable.conditions, on_port)
         if sources == () or operations == () or conditions is None:
             continue  # no entry (or not every condition) can pass on this port
-        out.append(
-            dataclasses.replace(
-                usable, sources=sources, operations=operations, conditions=conditions
-            )
-        )
+        out.append(UsableRule(None, sources, operations, conditions, usable.dropped))
     return tuple(out)
 
 
