@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from meshward.engine.harness import run_program
 from meshward.engine.placeholders import SECRET_PLACEHOLDER
 from tests.support import ROOT, render_platform, resources_of, stack_files, stack_platform
 
@@ -74,3 +80,28 @@ def test_mocked_names_are_the_explicit_azure_names(dev_plan: dict[str, Any]) -> 
     secrets = resources_of(dev_plan, "azure-native:keyvault:Secret")
     assert secrets
     assert {s["inputs"]["vaultName"] for s in secrets} == {vault["inputs"]["vaultName"]}
+
+
+def test_the_program_runs_as_main_and_the_process_is_restored(tmp_path: Path) -> None:
+    program = tmp_path / "__main__.py"
+    program.write_text(
+        '"""doc"""\n'
+        "import json, sys\n"
+        "seen = [__name__, __file__, __doc__, sys.argv[0],\n"
+        "    sys.modules['__main__'].__dict__ is globals()]\n"
+        "open(__file__ + '.json', 'w').write(json.dumps(seen))\n"
+    )
+    main, argv0 = sys.modules.get("__main__"), sys.argv[0]
+    run_program(program, "p", "s", {})
+    seen = json.loads((tmp_path / "__main__.py.json").read_text())
+    assert seen == ["__main__", str(program), "doc", str(program), True]
+    assert (sys.modules.get("__main__"), sys.argv[0]) == (main, argv0)
+
+
+def test_an_error_in_the_program_propagates_and_the_process_is_restored(tmp_path: Path) -> None:
+    program = tmp_path / "__main__.py"
+    program.write_text("raise RuntimeError('boom ' + __name__)\n")
+    main, argv0 = sys.modules.get("__main__"), sys.argv[0]
+    with pytest.raises(RuntimeError, match="boom __main__"):
+        run_program(program, "p", "s", {})
+    assert (sys.modules.get("__main__"), sys.argv[0]) == (main, argv0)

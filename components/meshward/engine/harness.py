@@ -4,9 +4,10 @@ its config and its components are the same."""
 
 from __future__ import annotations
 
+import io
 import json
-import runpy
 import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,8 +127,38 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
-def _run_path(program: Path) -> None:
-    runpy.run_path(str(program), run_name="__main__")
+def _main_module(program: Path) -> Callable[[], None]:
+    """`runpy.run_path(program, run_name="__main__")` with two frames instead of six.
+
+    The SDK records the Python stack of every resource construction (`_get_stack_trace`,
+    one source position per frame below the resource class), so each frame between the
+    engine and the program costs about 10 µs per registration: 3,367 registrations at 1,000
+    workloads. The module is set up as `runpy` sets it up (a fresh `__main__` in
+    `sys.modules`, `sys.argv[0]` and `__file__` the program's path) and restored after."""
+    path = str(program)
+    with io.open_code(str(program.absolute())) as source:
+        code = compile(source.read(), path, "exec")
+
+    def run() -> None:
+        module = types.ModuleType("__main__")
+        module.__dict__.update(
+            __file__=path, __cached__=None, __loader__=None, __package__="", __spec__=None
+        )
+        main, argv0 = sys.modules.get("__main__"), sys.argv[0] if sys.argv else None
+        sys.modules["__main__"] = module
+        if argv0 is not None:
+            sys.argv[0] = path
+        try:
+            exec(code, module.__dict__)
+        finally:
+            if main is None:
+                del sys.modules["__main__"]
+            else:
+                sys.modules["__main__"] = main
+            if argv0 is not None:
+                sys.argv[0] = argv0
+
+    return run
 
 
 def run_program(
@@ -145,7 +176,7 @@ def run_program(
     root = str(program.parent.resolve())
     sys.path.insert(0, root)
     try:
-        return run_function(lambda: _run_path(program), project, stack, config, secret_keys)
+        return run_function(_main_module(program), project, stack, config, secret_keys)
     finally:
         sys.path.remove(root)
 

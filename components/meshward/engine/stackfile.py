@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from meshward.collector import collector_paused
 from meshward.errors import Problem, UserInputError
 
 
@@ -39,7 +40,11 @@ generated 5,000-workload stack file is megabytes)."""
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        # Every node becomes a live object: with the collector running, its generation-2
+        # passes rescanned the heap of the already imported SDKs three times while a
+        # 1,000-workload stack file was read (0.75 s -> 0.27 s of CPU paused).
+        with collector_paused():
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
