@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -67,6 +68,18 @@ def test_a_meshward_folder_is_replaced_and_marked(tmp_path: Path) -> None:
     expected = [MARKER, "access.json", "access.md", "findings.json", "manifests"]
     assert names == sorted([*expected, "mesh-settings.json", "plan.json"])
     assert sorted(p.name for p in (project / "out").iterdir()) == ["dev"]
+
+
+def test_the_process_ends_at_once_with_its_whole_summary_and_exit_code(tmp_path: Path) -> None:
+    # `plan` ends its process without the interpreter's teardown: the piped summary must still
+    # arrive whole (flushed), in both formats, with the command's exit code.
+    project = copy_project(tmp_path / "project")
+    text = run_meshward("plan", cwd=project)
+    assert (text.returncode, text.stderr) == (0, "")
+    assert text.stdout.rstrip().splitlines()[-1].startswith("guardrails: ")
+    machine = run_meshward("plan", "--format", "json", cwd=project)
+    assert machine.returncode == 0
+    assert json.loads(machine.stdout)["stack"] == "dev"
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import suppress
+from types import ModuleType
+from typing import NoReturn
 
 from meshward import interrupts
 from meshward.errors import UserInputError
@@ -32,6 +37,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("meshward.cli.simulate", "Decide requests against Istio security manifests."),
     "validate": ("meshward.cli.validate", "Check Istio security manifests by istiod's rules."),
 }
+
+#: Commands whose process ends as soon as the command returns (see `_end_process`).
+ENDS_AT_ONCE = frozenset({"plan"})
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -97,6 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         interrupts.install()
     args = build_parser().parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
+    if argv is None and args.command in ENDS_AT_ONCE:
+        # Everything the command allocates lives until the process ends: no cyclic collection.
+        gc.disable()
+        _end_process(_run(module, args))
+    return _run(module, args)
+
+
+def _run(module: ModuleType, args: argparse.Namespace) -> int:
     try:
         return int(module.run(args))
     except UserInputError as exc:
@@ -107,6 +123,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 128 + 13
+
+
+def _end_process(code: int) -> NoReturn:
+    """End the process with `code` once its output is flushed, skipping the interpreter's
+    teardown: after a 1,000-workload plan, freeing its ~1.8 million objects one by one (and
+    the collection the re-enabled collector would run first) took about 4 s of CPU, for a
+    process that is ending anyway. The files are written and closed by then; only the
+    standard streams and log handlers hold buffered output."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
