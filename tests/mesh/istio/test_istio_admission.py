@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 from istio_cases import ACCEPTED, NOT_WARNED, REJECTED, WARNED, case_ids, rule_ids
+from pydantic import ValidationError
 
-from meshward.mesh.istio import validate_document
+from meshward.mesh.istio import documents, validate_document
+from meshward.mesh.istio._base import DECODED
 from meshward.mesh.istio.documents import validate_documents
+from meshward.mesh.istio.envelope import ADMIT_LATER
 
 
 @pytest.mark.parametrize(("rule", "doc"), REJECTED, ids=case_ids(REJECTED))
@@ -72,9 +75,12 @@ def test_all_problems_of_a_document_are_reported_together() -> None:
     assert {"M3", "A19", "A21"} <= rule_ids(validate_document(doc).errors)
 
 
-def test_documents_checked_layer_by_layer_get_each_documents_own_result() -> None:
-    # `validate_documents` (the compiler's self-check) runs the API server's layer over every
-    # document before istiod's; every case must get exactly what `validate_document` gives it.
+def test_documents_checked_layer_by_layer_get_each_documents_own_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `validate_documents` (the compiler's self-check) works layer by layer over batches of
+    # documents; every case must get exactly what `validate_document` gives it, whether its
+    # batch builds the typed objects together or (a kind pydantic refuses) one by one.
     cases = (REJECTED, ACCEPTED, WARNED, NOT_WARNED)
     docs: list[Any] = [doc for listed in cases for _, doc in listed]
     docs += [
@@ -84,10 +90,40 @@ def test_documents_checked_layer_by_layer_get_each_documents_own_result() -> Non
         {"apiVersion": "security.istio.io/v2", "kind": "PeerAuthentication", "metadata": {}},
         ["not", "a", "mapping"],
     ]
-    batched = list(validate_documents(docs))
-    assert batched == [validate_document(doc) for doc in docs]
-    assert any(r.ok for r in batched) and any(not r.ok for r in batched)
-    assert any(r.ok and r.warnings for r in batched)
+    expected = [validate_document(doc) for doc in docs]
+    assert list(validate_documents(docs)) == expected
+    assert [r for doc in docs for r in validate_documents([doc])] == expected
+    monkeypatch.setattr(documents, "_BATCH", 3)
+    assert list(validate_documents(docs)) == expected
+    assert any(r.ok for r in expected) and any(not r.ok for r in expected)
+    assert any(r.ok and r.warnings for r in expected)
+
+
+def test_well_formed_documents_are_built_together_then_admitted_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Documents pydantic accepts (whatever istiod's rules then say) never take the
+    # one-by-one path: the batch builds them and admits each, with the same results.
+    def builds(doc: dict[str, Any]) -> bool:
+        context = {DECODED: True, ADMIT_LATER: True}
+        try:
+            documents.KINDS[doc["kind"]].model_validate(
+                doc, by_alias=True, by_name=False, context=context
+            )
+        except ValidationError:
+            return False
+        return True
+
+    cases = (REJECTED, ACCEPTED, WARNED, NOT_WARNED)
+    docs = [doc for listed in cases for _, doc in listed if builds(doc)]
+    expected = [validate_document(doc) for doc in docs]
+    assert any(not r.ok for r in expected) and any(r.warnings for r in expected)
+
+    def one_by_one(doc: Any) -> Any:
+        raise AssertionError(f"built one by one: {doc}")
+
+    monkeypatch.setattr(documents, "parse_istio_object", one_by_one)
+    assert list(validate_documents(docs)) == expected
 
 
 def source(**fields: Any) -> dict[str, Any]:

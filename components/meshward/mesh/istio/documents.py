@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from meshward.collector import collector_paused
 from meshward.errors import Problem, UserInputError
 from meshward.mesh.istio._base import DECODED
 from meshward.mesh.istio.authorization import AuthorizationPolicy
 from meshward.mesh.istio.crd_rules import crd_problems, crd_problems_each, istio_crds, merge
-from meshward.mesh.istio.envelope import API_VERSIONS, GROUP
+from meshward.mesh.istio.envelope import ADMIT_LATER, API_VERSIONS, GROUP
 from meshward.mesh.istio.peer_authentication import PeerAuthentication
 from meshward.mesh.istio.problems import IstioValidationError, problems_from_pydantic
 from meshward.mesh.istio.request_authentication import RequestAuthentication
@@ -109,25 +110,79 @@ def validate_document(doc: Mapping[str, Any]) -> ValidationResult:
 
 
 def validate_documents(docs: Sequence[Mapping[str, Any]]) -> Iterator[ValidationResult]:
-    """`validate_document` of each of `docs`, in order, with the same results, run layer by
-    layer: the API server's layer over every document first, then istiod's per result.
+    """`validate_document` of each of `docs`, in order, with the same results, worked out
+    layer by layer per batch of documents: the API server's layer (every document's metadata,
+    then every schema + CEL walk), then the typed models of each kind built in one pydantic
+    call, then istiod's admission rules per document.
 
-    For many documents (a compiled mesh) this is faster: each layer's code stays warm in
-    the CPU's caches instead of the two alternating per document (about an eighth of the
-    self-check's time at 10,000 objects). Both layers are pure functions of the document.
-    Results are yielded one by one, so their typed objects need not all be alive at once.
+    For many documents (a compiled mesh) this is faster: each step's code stays warm in the
+    CPU's caches instead of all of them alternating per document (about a fifth of the
+    self-check's time at 10,000 objects). Every step is a pure function of the document; a
+    kind whose batch pydantic refuses is redone document by document, exactly as
+    `validate_document` does, for its located problems.
     """
-    crds = crd_problems_each(docs)
-    for doc, crd in zip(docs, crds, strict=True):
-        yield _with_istiod_layer(doc, crd)
+    for start in range(0, len(docs), _BATCH):
+        batch = docs[start : start + _BATCH]
+        crds = crd_problems_each(batch)
+        built = _built_together(batch)
+        for index, (doc, crd) in enumerate(zip(batch, crds, strict=True)):
+            yield _with_istiod_layer(doc, crd, built.pop(index, None))
 
 
-def _with_istiod_layer(doc: Mapping[str, Any], crd: list[Problem]) -> ValidationResult:
-    """The result of `doc` given its API-server layer's problems `crd`."""
-    if isinstance(doc, Mapping) and doc.get("kind") not in KINDS and istio_crds().owns(doc):
+#: Documents per batch: enough to keep each layer's code warm, few enough that a batch's
+#: typed objects cost little memory.
+_BATCH = 1000
+
+
+def _built_together(docs: Sequence[Mapping[str, Any]]) -> dict[int, IstioObject]:
+    """Typed objects of the documents, by position, built per kind in one pydantic call
+    (a list) with the admission rules deferred to `_with_istiod_layer`; a kind where any
+    document fails pydantic's validation is left out, so each of its documents goes through
+    `parse_istio_object` and gets its own located problems."""
+    positions: dict[str, list[int]] = {}
+    for index, doc in enumerate(docs):
+        if type(doc) is dict and doc.get("apiVersion") in API_VERSIONS:
+            kind = doc.get("kind")
+            if isinstance(kind, str) and kind in KINDS:
+                positions.setdefault(kind, []).append(index)
+    built: dict[int, IstioObject] = {}
+    for kind, indexes in positions.items():
+        try:
+            objects = _list_adapter(kind).validate_python(
+                [docs[i] for i in indexes],
+                by_alias=True,
+                by_name=False,
+                context={DECODED: True, ADMIT_LATER: True},
+            )
+        except ValidationError:
+            continue
+        built.update(zip(indexes, objects, strict=True))
+    return built
+
+
+@cache
+def _list_adapter(kind: str) -> TypeAdapter[list[IstioObject]]:
+    items: Any = list.__class_getitem__(KINDS[kind])  # list[<the kind's class>]
+    adapter: TypeAdapter[list[IstioObject]] = TypeAdapter(items)
+    return adapter
+
+
+def _with_istiod_layer(
+    doc: Mapping[str, Any], crd: list[Problem], built: IstioObject | None = None
+) -> ValidationResult:
+    """The result of `doc` given its API-server layer's problems `crd` (and its typed
+    object when `_built_together` built it, still to be admitted)."""
+    if built is None and (
+        isinstance(doc, Mapping) and doc.get("kind") not in KINDS and istio_crds().owns(doc)
+    ):
         return ValidationResult(None, crd, [])
     try:
-        obj = parse_istio_object(doc)
+        if built is None:
+            obj = parse_istio_object(doc)
+        else:
+            # What `parse_istio_object`'s model validator would have run on it (and raised).
+            built._run_admission(decoded=True)
+            obj = built
     except IstioValidationError as exc:
         return ValidationResult(None, merge(crd, list(exc.problems)), exc.warnings)
     if crd:

@@ -17,6 +17,10 @@ GROUP = "security.istio.io"
 #: Served versions; both have the same schema, and the version given is kept on output.
 API_VERSIONS = ("security.istio.io/v1", "security.istio.io/v1beta1")
 ApiVersion = Literal["security.istio.io/v1", "security.istio.io/v1beta1"]
+#: Validation-context key that defers the admission rules of a model being built: only for
+#: `documents.validate_documents`, which builds many objects in one call and then admits
+#: each itself (`_run_admission`) before returning anything.
+ADMIT_LATER = "meshward.admit-later"
 
 
 class IstioObjectBase(IstioModel):
@@ -52,7 +56,13 @@ class IstioObjectBase(IstioModel):
 
     @model_validator(mode="after")
     def _admit(self, info: ValidationInfo) -> Self:
-        decoded = bool(info.context and info.context.get(DECODED))
+        if info.context and info.context.get(ADMIT_LATER):
+            return self  # the caller admits it before anyone sees it (documents.py)
+        self._run_admission(decoded=bool(info.context and info.context.get(DECODED)))
+        return self
+
+    def _run_admission(self, *, decoded: bool) -> None:
+        """Every admission rule; raises IstioValidationError on errors (see `_admit`)."""
         found = self.check(decoded=decoded)
         if found.errors:
             # Not a ValueError on purpose: pydantic re-raises it unchanged, so callers get the
@@ -61,7 +71,6 @@ class IstioObjectBase(IstioModel):
         if decoded:
             # warnings() asks for exactly this check again; the object is frozen, so keep it.
             self._decoded_warnings = tuple(found.warnings)
-        return self
 
     _decoded_warnings: tuple[Problem, ...] | None = PrivateAttr(default=None)
 
