@@ -162,3 +162,28 @@ def test_resource_names_are_printed_verbatim_and_whole() -> None:
     text = _tree(Console(file=io.StringIO(), width=80), plan)
     assert "t:index:R [bold]not-markup[/]\n" in text
     assert f"└── t:index:R {long_name}\n" in text
+
+
+def test_edges_are_printed_verbatim_not_as_markup() -> None:
+    matrix = AccessMatrix(
+        callers=(),
+        destinations=(),
+        edges=(
+            Edge(
+                caller="ns/[bold]caller",
+                to="ns/api",
+                port=8080,
+                protocol="HTTP",
+                methods=("GET",),
+                paths=("/items/[id]", "/a[b]"),
+            ),
+        ),
+        refused=(),
+    )
+    console = Console(file=io.StringIO(), width=160)
+    print_plan_summary(
+        console, {"project": "p", "stack": "s", "resources": []}, "o", [], [], matrix
+    )
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "ns/[bold]caller" in text
+    assert "/items/[id] /a[b]" in text
