@@ -82,7 +82,9 @@ class CrdRegistry:
 
     def owns(self, obj: Any) -> bool:
         """Whether `obj` claims a group these CRDs define (then it is checked)."""
-        api_version = obj.get("apiVersion") if isinstance(obj, Mapping) else None
+        # `type(...) is dict` first: the ABC check is slow, and decoded objects are dicts.
+        is_map = type(obj) is dict or isinstance(obj, Mapping)
+        api_version = obj.get("apiVersion") if is_map else None
         return isinstance(api_version, str) and api_version.rpartition("/")[0] in self.groups
 
     def problems(self, obj: Mapping[str, Any], *, cel: bool = True) -> list[Problem]:

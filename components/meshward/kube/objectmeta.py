@@ -51,7 +51,7 @@ def metadata_problems(obj: Mapping[str, Any], *, namespaced: bool = True) -> lis
         return [
             Problem("metadata.name", f"Required value: name or generateName is required {_TAG}")
         ]
-    if not isinstance(meta, Mapping):
+    if type(meta) is not dict and not isinstance(meta, Mapping):
         return [Problem("metadata", f"must be an object, got {_json(meta)} {_TAG}")]
     out: list[Problem] = []
     name, generate = meta.get("name"), meta.get("generateName")
@@ -81,7 +81,7 @@ def metadata_problems(obj: Mapping[str, Any], *, namespaced: bool = True) -> lis
     out += _string_map(meta, "labels", _label_problems)
     out += _string_map(meta, "annotations", _annotation_problems)
     annotations = meta.get("annotations")
-    if isinstance(annotations, Mapping):
+    if type(annotations) is dict or isinstance(annotations, Mapping):
         size = sum(len(str(k)) + len(str(v)) for k, v in annotations.items())
         if size > _ANNOTATIONS_MAX_BYTES:
             out.append(
@@ -98,7 +98,7 @@ def _string_map(meta: Mapping[str, Any], field: str, check: Any) -> list[Problem
     if values is None:
         return []
     path = f"metadata.{field}"
-    if not isinstance(values, Mapping):
+    if type(values) is not dict and not isinstance(values, Mapping):
         return [_bad(path, values, "must be a map of string to string")]
     out: list[Problem] = []
     for key, value in values.items():

@@ -302,7 +302,7 @@ def _binary(op: str, left: Eval, right: Eval) -> Eval:
 
 
 def _range(value: Any, name: str) -> list[Any]:
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         return list(value)
     if isinstance(value, list | tuple):
         return list(value)
