@@ -2,7 +2,7 @@
 
 `ru_maxrss` gives each process's own peak; a plan that hands work to a worker process
 (`meshward.engine.access_worker`) needs the two together at the same moment, which no rusage
-field gives. A thread samples the resident set of this process and of every live child
+field gives. A thread samples the resident set of this process and of every live descendant
 (Linux `/proc`) and keeps the largest sum. A sample every 20 ms can miss a shorter spike, so
 the figure is a lower bound of the true peak; `ru_maxrss` of each side gives an upper bound
 (their sum), and the report shows both.
@@ -26,10 +26,10 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
-def _children(pid: int) -> list[int]:
-    """Live processes whose parent is `pid` (from `/proc/<n>/stat`; the command name in
+def _parents() -> dict[int, int]:
+    """Parent pid of every live process (from `/proc/<n>/stat`; the command name in
     parentheses may itself hold spaces or parentheses, so fields are read after the last ')')."""
-    found = []
+    found = {}
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue
@@ -38,20 +38,34 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 1 and fields[1] == str(pid):
-            found.append(int(entry.name))
+        if len(fields) > 1:
+            found[int(entry.name)] = int(fields[1])
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Live children of `pid`, their children, and so on (a plan run as a command has its
+    access worker as a grandchild of the benchmark)."""
+    children: dict[int, list[int]] = {}
+    for child, parent in _parents().items():
+        children.setdefault(parent, []).append(child)
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
     return found
 
 
 def tree_rss_bytes(pid: int | None = None) -> int:
-    """Resident bytes of `pid` (default: this process) and its children, right now."""
+    """Resident bytes of `pid` (default: this process) and all its descendants, right now."""
     root = os.getpid() if pid is None else pid
-    return _rss_bytes(root) + sum(_rss_bytes(child) for child in _children(root))
+    return _rss_bytes(root) + sum(_rss_bytes(child) for child in descendants(root))
 
 
 class PeakSampler:
     """`with PeakSampler() as peak: ...`, then `peak.mib`: the largest sampled sum of this
-    process's and its children's resident memory during the block (0 where `/proc` is
+    process's and its descendants' resident memory during the block (0 where `/proc` is
     absent)."""
 
     def __init__(self, interval: float = 0.02) -> None:

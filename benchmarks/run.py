@@ -7,7 +7,9 @@
 Every size runs in a fresh interpreter (so peak memory is that size's own) on a stack from
 `benchmarks/generate.py` (same size and seed, same stack). Per size it measures:
 
-* `meshward plan` through the CLI's own entry point, with its phases (`meshward.phases`:
+* `meshward plan --stack <generated>` as its own process, as a user runs it (wall clock, and
+  the sampled peak memory of it and its access worker together);
+* `meshward plan` through the CLI's own entry point in process, with its phases (`meshward.phases`:
   config, program, mesh-checks, compile, network-policies, plan-document, access-matrix,
   files, write, and any phase other code adds, e.g. guardrails), and its peak memory;
 * the engine floor: the very resources the plan registered (same types, names, parents,
@@ -70,9 +72,9 @@ def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(samples), result
 
 
-def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
+def _peak_mib() -> float:
     # Linux reports ru_maxrss in KiB.
-    return resource.getrusage(who).ru_maxrss / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ---- the engine floor ----------------------------------------------------------------------
@@ -134,6 +136,23 @@ def floor_program(capture: Any) -> Callable[[], None]:
 # ---- one size ------------------------------------------------------------------------------
 
 
+def measure_command(name: str) -> dict[str, Any]:
+    """`meshward plan --stack <name>` as its own process, the way a user or CI runs it
+    (interpreter start, imports, the summary to a pipe, the process's end): wall seconds,
+    exit code, and the sampled peak memory of it and its access worker together."""
+    with tempfile.TemporaryDirectory() as tmp, PeakSampler() as together:
+        argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
+        seconds, done = _clock(
+            lambda: subprocess.run(
+                [sys.executable, "-m", "meshward.cli.main", *argv],
+                capture_output=True,
+                env={**os.environ, "PYTHONPATH": _pythonpath()},
+                check=False,
+            )
+        )
+    return {"command": seconds, "command_exit": done.returncode, "command_peak_mib": together.mib}
+
+
 def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
     """Every figure for one generated stack (run in a fresh interpreter); `plan=False` skips
     the mock-engine runs (plan and floor) for a time-boxed run."""
@@ -168,6 +187,7 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
         stack_file = write_stack(ROOT, size, seed)
         planner.plan_stack = keep
         try:
+            out |= measure_command(name)
             with tempfile.TemporaryDirectory() as tmp, recording() as phases:
                 argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
                 with contextlib.redirect_stdout(io.StringIO()), PeakSampler() as together:
@@ -178,8 +198,6 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
                 files = sum(len(fs) for _, _, fs in os.walk(f"{tmp}/out"))
             out["plan_files"] = files
             out["plan_peak_mib"] = _peak_mib()
-            # The plan's access worker is this process's only child so far (diffs come later).
-            out["worker_peak_mib"] = _peak_mib(resource.RUSAGE_CHILDREN)
             out["plan_peak_all_mib"] = together.mib
         finally:
             planner.plan_stack = plan_stack
@@ -427,7 +445,7 @@ def _cell(r: dict[str, Any], key: str) -> str:
     value = r.get(key)
     if value is None:
         return "not measured in this run"
-    if key == "ratio":
+    if key in ("ratio", "command_ratio"):
         return f"{value:.2f}×"
     if key == "simulate_per_s":
         return f"{value:,.0f} decisions/s"
@@ -437,9 +455,11 @@ def _cell(r: dict[str, Any], key: str) -> str:
 
 
 ROWS: list[tuple[str, str]] = [
-    ("plan", "`meshward plan` end to end (CLI entry point, in process)"),
+    ("command", "`meshward plan --stack <generated>` as a command (own process, wall)"),
+    ("plan", "`meshward plan` end to end (CLI entry point, in process, with its phases)"),
     ("floor", "engine floor (same registrations, no meshward logic)"),
-    ("ratio", "plan ÷ floor"),
+    ("command_ratio", "command ÷ floor"),
+    ("ratio", "plan (in process) ÷ floor"),
     ("config", "config validation"),
     ("compile", "compile (Istio objects, incl. admission self-check)"),
     ("network_policies", "NetworkPolicies"),
@@ -448,11 +468,31 @@ ROWS: list[tuple[str, str]] = [
     ("validate", "layer-1 validation of the security objects"),
     ("simulate_per_s", "simulator (random workload-to-workload requests)"),
     ("plan_peak_mib", "peak memory after the plan"),
-    ("worker_peak_mib", "peak memory of the plan's access worker (none below 200 workloads)"),
     ("plan_peak_all_mib", "peak memory of the plan and its worker together (sampled)"),
+    ("command_peak_mib", "peak memory of the command and its worker together (sampled)"),
     ("peak_mib", "peak memory, whole size run"),
 ]
-TOP_PHASES = ("config", "program", "plan-document", "access-matrix", "files", "write")
+TOP_PHASES = (
+    "config",
+    "program",
+    "plan-document",
+    "access-matrix",
+    "files",
+    "guardrails",
+    "write",
+)
+
+
+EXPONENT_KEYS: tuple[str, ...] = (
+    "command",
+    "plan",
+    "floor",
+    "config",
+    "compile",
+    "network_policies",
+    "steps",
+    "access",
+)
 
 
 def _steps(r: dict[str, Any]) -> float:
@@ -465,6 +505,8 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
         r["steps"] = _steps(r)
         if r.get("plan") and r.get("floor"):
             r["ratio"] = r["plan"] / r["floor"]
+        if r.get("command") and r.get("floor"):
+            r["command_ratio"] = r["command"] / r["floor"]
     lines = [
         "# Benchmarks",
         "",
@@ -498,9 +540,8 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
         ]
         if plan:
             phases = dict(r["phases"])
-            phases["other (imports, summary printing)"] = plan - sum(
-                phases.get(p, 0.0) for p in TOP_PHASES
-            )
+            other = "other (imports, stack file, summary, the collection after the render)"
+            phases[other] = plan - sum(phases.get(p, 0.0) for p in TOP_PHASES)
             lines += [
                 "Plan phases (`program` contains `mesh-checks`, `compile`, `network-policies`):",
                 "",
@@ -513,7 +554,7 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
         lines += ["## Scaling exponents", "", "k in t ∝ N^k between consecutive sizes.", ""]
         header = " | ".join(f"{a['size']:,}→{b['size']:,}" for a, b in itertools.pairwise(sizes))
         lines += [f"| measure | {header} |", "|---|" + "---|" * (len(sizes) - 1)]
-        for key in ("plan", "floor", "config", "compile", "network_policies", "steps", "access"):
+        for key in EXPONENT_KEYS:
             cells = " | ".join(_exponent(a, b, key) for a, b in itertools.pairwise(sizes))
             lines.append(f"| {key} | {cells} |")
         lines.append("")
