@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import assume, given, settings
 
 from meshward.errors import ConfigError
 from meshward.mesh.compiler import BREAK_GLASS_ANNOTATION, INTENT_ANNOTATION, principal
 from meshward.mesh.simulation import MeshSettings, Request, simulate
 from tests.mesh.intent_support import BASE_MESH, ISSUER, by_key, compiled, config
+from tests.mesh.test_compiler_property import compiled as compiled_property
+from tests.mesh.test_compiler_property import intents
 
 AP = "AuthorizationPolicy"
 
@@ -370,12 +373,42 @@ def test_untargeted_workload_in_default_deny_namespace_refuses_everything() -> N
     assert decide(http(web, INGRESS, "/")) == 403
 
 
-def test_nested_rule_lists_are_deduplicated_in_the_order_the_whole_rule_is_canonicalized() -> None:
-    from meshward.mesh.compiler import _distinct, _sorted_unique
+def test_nested_rule_lists_are_deduplicated_in_canonical_order_as_they_are() -> None:
+    from meshward.mesh.compiler import _distinct
 
     items = [{"b": 2, "a": [1]}, {"a": [0]}, {"a": [1], "b": 2}]
     distinct = _distinct(items)
-    # Same members and order as the key-sorting form, each item kept as built (no copy).
-    assert distinct == _sorted_unique(items) == [{"a": [0]}, {"a": [1], "b": 2}]
+    # Ordered by canonical (key-sorted) text, duplicates dropped, each item kept as built.
+    assert distinct == [{"a": [0]}, {"a": [1], "b": 2}]
     assert any(d is items[2] for d in distinct)
-    assert list(distinct[1]) == ["a", "b"] and list(_sorted_unique(items)[1]) == ["a", "b"]
+    assert _distinct(items[:1])[0] is items[0]
+
+
+def _lists(value: Any) -> list[list[Any]]:
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _lists(v)]
+    if isinstance(value, list):
+        return [value, *(x for v in value for x in _lists(v))]
+    return []
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(spec=intents())
+def test_compiled_rules_are_their_canonical_json_round_trip(
+    spec: tuple[dict[str, Any], list[dict[str, Any]]],
+) -> None:
+    # The compiler builds rules with sorted keys instead of rebuilding them from their
+    # canonical JSON text: the objects must stay what that round trip gave (key order
+    # included, no list shared between two places), on every shape of rule.
+    result = compiled_property(*spec)
+    assume(result is not None)
+    assert result is not None
+    objects = result[2]
+    for obj in objects:
+        rules = obj["spec"].get("rules")
+        if rules is None:
+            continue
+        canonical = json.loads(json.dumps(rules, sort_keys=True, separators=(",", ":")))
+        assert json.dumps(rules) == json.dumps(canonical)
+    lists = [x for obj in objects for x in _lists(obj["spec"].get("rules", []))]
+    assert len({id(x) for x in lists}) == len(lists)

@@ -70,19 +70,24 @@ def principal(trust_domain: str, namespace: str, service_account: str) -> str:
 _canon: Callable[[Any], str] = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
-def _sorted_unique(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Distinct items in canonical order, each rebuilt with its keys sorted (at every level)."""
-    return [json.loads(t) for t in sorted({_canon(i) for i in items})]
-
-
 def _distinct(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Distinct items in canonical order, as they are: for lists nested in a rule, which
-    `_sorted_unique` rebuilds with sorted keys once more as part of the whole rule."""
+    """Distinct items in canonical order (sorted by their canonical JSON text), as they are.
+
+    The compiler builds every rule with its keys sorted at every level and no list shared
+    between two places, so a rule as built is already what a JSON round trip of its
+    canonical text would give (`tests/mesh/test_compiler.py` holds it to that): only the
+    order and the duplicates need the text, and a single item not even that."""
     listed = list(items)
     if len(listed) < 2:
-        return listed  # nothing to deduplicate or order (the usual `from` and `when`)
+        return listed  # nothing to deduplicate or order (the usual `from`, `when`, DENY)
     by_text = {_canon(i): i for i in listed}
     return [by_text[t] for t in sorted(by_text)]
+
+
+def _source(*parts: dict[str, list[str]]) -> dict[str, list[str]]:
+    """One `source` from field dicts: keys sorted, each list its own copy."""
+    merged = {k: v for part in parts for k, v in part.items()}
+    return {k: list(merged[k]) for k in sorted(merged)}
 
 
 def metadata(
@@ -171,20 +176,20 @@ class _Compiler:
         peers = self.peers(src)
         if src.jwt is not None:
             token = {"requestPrincipals": self.request_principals(src)}
-            sources = [{**p, **token} for p in peers] or [token]
+            sources = [_source(p, token) for p in peers] or [token]
         else:
             sources = peers
-        operation: dict[str, Any] = {
-            "ports": [str(p.port) for p in self.intent.target_ports(to, workload)]
-        }
-        if to.methods:
-            operation["methods"] = sorted(set(to.methods))
-        if to.paths:
-            operation["paths"] = sorted(set(to.paths))
+        # Keys in sorted order (see `_distinct`).
+        operation: dict[str, Any] = {}
         if to.hosts:
             operation["hosts"] = sorted(
                 {h.lower() for h in to.hosts} | {f"{h.lower()}:*" for h in to.hosts}
             )
+        if to.methods:
+            operation["methods"] = sorted(set(to.methods))
+        if to.paths:
+            operation["paths"] = sorted(set(to.paths))
+        operation["ports"] = [str(p.port) for p in self.intent.target_ports(to, workload)]
         when = [{"key": c.key, "values": sorted(set(c.values))} for c in rule.when]
         if src.jwt is not None:
             when += [
@@ -202,20 +207,21 @@ class _Compiler:
     def deny_rule(self, rule: DenyRule, workload: Workload) -> dict[str, Any]:
         to = rule.to
         ports = self.intent.target_ports(to, workload)
+        # Keys in sorted order (see `_distinct`).
         operation: dict[str, Any] = {}
-        if to.methods or to.paths:
-            operation["ports"] = [str(p.port) for p in ports if p.is_http]
-        elif to.ports:
-            operation["ports"] = [str(p.port) for p in ports]
         if to.methods:
             operation["methods"] = sorted(set(to.methods))
         if to.paths:
             operation["paths"] = sorted({p if p.endswith("*") else p + "*" for p in to.paths})
+        if to.methods or to.paths:
+            operation["ports"] = [str(p.port) for p in ports if p.is_http]
+        elif to.ports:
+            operation["ports"] = [str(p.port) for p in ports]
         exempt = self.peers(rule.unless, negate=True)[0] if rule.unless else {}
         if rule.from_ is not None:
-            sources = [{**p, **exempt} for p in self.peers(rule.from_)]
+            sources = [_source(p, exempt) for p in self.peers(rule.from_)]
         else:
-            sources = [exempt] if exempt else []
+            sources = [_source(exempt)] if exempt else []
         out: dict[str, Any] = {}
         if sources:
             out["from"] = _distinct({"source": s} for s in sources)
@@ -225,7 +231,7 @@ class _Compiler:
 
     def require_jwt_rule(self, rule: AccessRule, workload: Workload) -> dict[str, Any]:
         no_token = {"notRequestPrincipals": ["*"]}
-        sources = [{**p, **no_token} for p in self.peers(rule.from_)] or [no_token]
+        sources = [_source(p, no_token) for p in self.peers(rule.from_)] or [no_token]
         ports = [str(p.port) for p in self.intent.target_ports(rule.to, workload)]
         return {
             "from": _distinct({"source": s} for s in sources),
@@ -315,7 +321,7 @@ class _Compiler:
                 spec = {
                     "action": "ALLOW",
                     "selector": {"matchLabels": workload.selector},
-                    "rules": _sorted_unique(self.allow_rule(r, workload) for r in rules),
+                    "rules": _distinct(self.allow_rule(r, workload) for r in rules),
                 }
                 sources = [f"{label}:{r.name}" for r in rules]
                 out.append(
@@ -338,7 +344,7 @@ class _Compiler:
             spec = {
                 "action": "DENY",
                 "selector": {"matchLabels": workload.selector},
-                "rules": _sorted_unique(self.deny_rule(r, workload) for r in denies),
+                "rules": _distinct(self.deny_rule(r, workload) for r in denies),
             }
             out.append(
                 _object(
@@ -376,9 +382,7 @@ class _Compiler:
                     {
                         "action": "DENY",
                         "selector": {"matchLabels": workload.selector},
-                        "rules": _sorted_unique(
-                            self.require_jwt_rule(r, workload) for r in token_rules
-                        ),
+                        "rules": _distinct(self.require_jwt_rule(r, workload) for r in token_rules),
                     },
                     sources,
                 )
