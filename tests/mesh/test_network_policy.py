@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
+from hypothesis import assume, given, settings
+
+from tests.mesh.intent_oracle import INGRESS_NAMESPACE
 from tests.mesh.intent_support import BASE_MESH, by_key, config, network_policies
+from tests.mesh.test_compiler_property import compiled as compiled_property
+from tests.mesh.test_compiler_property import intents
 
 NP = "NetworkPolicy"
 
@@ -93,3 +99,37 @@ def test_labels_and_annotations() -> None:
         assert obj["apiVersion"] == "networking.k8s.io/v1"
         assert obj["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "meshward"}
         assert obj["metadata"]["annotations"]["meshward.io/intent"]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(spec=intents())
+def test_ingress_rules_are_ordered_by_their_key_sorted_json_text(
+    spec: tuple[dict[str, Any], list[dict[str, Any]]],
+) -> None:
+    # The text each ingress rule is ordered and deduplicated by is put together from its
+    # peers' and ports' texts: it must be json.dumps(rule, sort_keys=True) of the rule itself.
+    from meshward.mesh.network_policy import _IngressRules
+
+    result = compiled_property(*spec)
+    assume(result is not None)
+    assert result is not None
+    intent = result[0]
+    ingress_rules = _IngressRules(intent, INGRESS_NAMESPACE)
+    for workload in intent.workloads:
+        for rule in [*intent.access_to(workload), *intent.grants_to(workload)]:
+            built, text = ingress_rules.rule(rule, workload)
+            assert text == json.dumps(built, sort_keys=True)
+
+
+def test_ingress_rule_text_escapes_labels_as_json_does() -> None:
+    from meshward.mesh.network_policy import _IngressRules
+
+    mesh = copy.deepcopy(BASE_MESH)
+    mesh["workloads"][0]["labels"] = {"app": "fröntend", "tier": 'we"b\\'}
+    cfg = config(mesh)
+    intent = cfg.mesh
+    ingress_rules = _IngressRules(intent, cfg.mesh.ingress_namespace)
+    for workload in intent.workloads:
+        for rule in intent.access_to(workload):
+            built, text = ingress_rules.rule(rule, workload)
+            assert text == json.dumps(built, sort_keys=True)
