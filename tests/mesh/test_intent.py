@@ -278,7 +278,10 @@ def test_labels_that_are_a_subset_of_another_workloads_labels_are_refused_at_the
 
 @pytest.mark.parametrize(
     "path",
-    ["/a/b", "/a/b/", "/a.b/c..d", "/a/.hidden", "/x/%2F/y*", "/a\n/b", "/a b", "/é", "/a/.", "/"],
+    [
+        *("/a/b", "/a/b/", "/a.b/c..d", "/a/.hidden", "/x/%2F/y*", "/a\n/b", "/a b", "/é", "/a/."),
+        *("/", "/*", "/a/b*", "/api/x-1/*", "/a/..*", "/a\n", "/a/b\n*", "/a*/b", "/a/**"),
+    ],
 )
 def test_path_check_decides_as_the_per_segment_rule(path: str) -> None:
     from meshward.mesh.intent.models import _PATH_SEGMENT, check_path

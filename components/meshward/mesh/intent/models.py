@@ -47,6 +47,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -68,10 +69,15 @@ WorkloadRef = Annotated[
 
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9\-._~%!$&'()+,;:@=]*$")
 _PATH_BODY = re.compile(r"[A-Za-z0-9\-._~%!$&'()+,;:@=/]*")
+#: Paths every check below accepts, in one match (the usual form, 15,000 at 5,000 workloads):
+#: path characters without '.', no empty segment but the last, '*' only at the very end.
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9\-_~%!$&'()+,;:@=]+)*/[A-Za-z0-9\-_~%!$&'()+,;:@=]*\*?")
 
 
 def check_path(value: str) -> str:
     """An HTTP path as rules compare it: absolute, normalized, no query; `*` only at the end."""
+    if _PLAIN_PATH.fullmatch(value):
+        return value
     if not value.startswith("/"):
         raise ValueError(f"{value!r} must start with '/'")
     body = value[:-1] if value.endswith("*") else value
@@ -570,6 +576,9 @@ def _structure_problems(intent: MeshIntent) -> list[str]:
 
 
 def _source_problems(intent: MeshIntent, path: str, refs: list[str]) -> list[str]:
+    resolve = intent.workload
+    if all(resolve(ref) is not None for ref in refs):
+        return []  # the usual case: no path strings to build
     return [
         p
         for k, ref in enumerate(refs)
@@ -578,32 +587,60 @@ def _source_problems(intent: MeshIntent, path: str, refs: list[str]) -> list[str
 
 
 def _target_problems(
-    intent: MeshIntent, path: str, target: Target | DenyTarget, needs_http: list[str]
+    intent: MeshIntent,
+    path: str,
+    target: Target | DenyTarget,
+    needs_http: Callable[[], list[str]] | None,
 ) -> list[str]:
-    out = _source_problems(intent, path, target.workloads)
-    if out:
-        return out
-    for ref in target.workloads:
-        workload = intent.workload(ref)
+    """Problems of `target`; `needs_http` gives the fields needing HTTP (None: none), called
+    only to word a problem."""
+    resolved = [intent.workload(ref) for ref in target.workloads]
+    if any(w is None for w in resolved):
+        return _source_problems(intent, path, target.workloads)
+    out: list[str] = []
+    for workload in resolved:
         assert workload is not None
-        for k, number in enumerate(target.ports):
-            if workload.port(number) is None:
-                declared = ", ".join(str(p.port) for p in workload.ports)
-                out.append(
-                    f"{path}.ports[{k}]: {workload.ref} has no port {number} (declared: {declared})"
-                )
-        if out or not needs_http:
+        if target.ports:
+            numbers = {p.port for p in workload.ports}
+            for k, number in enumerate(target.ports):
+                if number not in numbers:
+                    declared = ", ".join(str(p.port) for p in workload.ports)
+                    out.append(
+                        f"{path}.ports[{k}]: {workload.ref} has no port {number} "
+                        f"(declared: {declared})"
+                    )
+        if out or needs_http is None:
             continue
-        if not any(p.is_http for p in intent.target_ports(target, workload)):
-            out.append(f"{path}: {needs_http[0]} need HTTP, but {workload.ref} has no HTTP port")
+        ports = intent.target_ports(target, workload)
+        if not any(p.is_http for p in ports):
+            out.append(f"{path}: {needs_http()[0]} need HTTP, but {workload.ref} has no HTTP port")
             continue
-        tcp = [p.port for p in intent.target_ports(target, workload) if not p.is_http]
+        tcp = [p.port for p in ports if not p.is_http]
         if tcp and (target.ports or isinstance(target, Target)):
             out.append(
-                f"{path}.ports: {needs_http[0]} need HTTP, but port {tcp[0]} of {workload.ref} "
+                f"{path}.ports: {needs_http()[0]} need HTTP, but port {tcp[0]} of {workload.ref} "
                 "is tcp; list only HTTP ports"
             )
     return out
+
+
+def _allow_needs_http(rule: AccessRule) -> Callable[[], list[str]] | None:
+    """The fields of an allow rule that need HTTP, as `_target_problems` takes them."""
+    src, to = rule.from_, rule.to
+    if not (to.methods or to.paths or to.hosts or src.jwt or any(c.is_http for c in rule.when)):
+        return None
+    return lambda: [
+        *(f"to.{f}" for f in to.http_only),
+        *(["from.jwt"] if src.jwt else []),
+        *(f"when[{k}] ({c.key})" for k, c in enumerate(rule.when) if c.is_http),
+    ]
+
+
+def _deny_needs_http(deny: DenyRule) -> Callable[[], list[str]] | None:
+    to = deny.to
+    if not (to.methods or to.paths):
+        return None
+    return lambda: [f"to.{f}" for f in ("methods", "paths") if getattr(to, f)]
 
 
 def intent_problem(intent: MeshIntent, today: date) -> str | None:
@@ -612,10 +649,7 @@ def intent_problem(intent: MeshIntent, today: date) -> str | None:
     for path, rule in intent.allow_rules:
         src = rule.from_
         problems += _source_problems(intent, f"{path}.from", src.workloads)
-        needs = [f"to.{f}" for f in rule.to.http_only]
-        needs += ["from.jwt"] if src.jwt else []
-        needs += [f"when[{k}] ({c.key})" for k, c in enumerate(rule.when) if c.is_http]
-        problems += _target_problems(intent, f"{path}.to", rule.to, needs)
+        problems += _target_problems(intent, f"{path}.to", rule.to, _allow_needs_http(rule))
         if isinstance(rule, BreakGlassGrant) and rule.expires < today:
             problems.append(
                 f"{path}.expires: grant {rule.name!r} expired on {rule.expires} "
@@ -626,8 +660,7 @@ def intent_problem(intent: MeshIntent, today: date) -> str | None:
         for part, deny_src in (("from", deny.from_), ("unless", deny.unless)):
             if deny_src is not None:
                 problems += _source_problems(intent, f"{path}.{part}", deny_src.workloads)
-        needs = [f"to.{f}" for f in ("methods", "paths") if getattr(deny.to, f)]
-        problems += _target_problems(intent, f"{path}.to", deny.to, needs)
+        problems += _target_problems(intent, f"{path}.to", deny.to, _deny_needs_http(deny))
     seen: set[str] = set()
     for i, override in enumerate(intent.mtls.workloads):
         path = f"mtls.workloads[{i}]"
