@@ -105,3 +105,26 @@ def test_an_error_in_the_program_propagates_and_the_process_is_restored(tmp_path
     with pytest.raises(RuntimeError, match="boom __main__"):
         run_program(program, "p", "s", {})
     assert (sys.modules.get("__main__"), sys.argv[0]) == (main, argv0)
+
+
+def test_contains_unknowns_answers_as_the_sdk() -> None:
+    from pulumi.output import UNKNOWN
+    from pulumi.runtime import rpc
+
+    from meshward.engine.harness import _contains_unknowns
+
+    looped: dict[str, Any] = {"a": [1]}
+    looped["self"] = looped
+    values: list[Any] = [
+        None,
+        1,
+        "x",
+        UNKNOWN,
+        [1, [2, UNKNOWN]],
+        {"a": {"b": [UNKNOWN]}},
+        {"a": {"b": [3]}, "c": (UNKNOWN,)},  # tuples are not searched, by the SDK either
+        looped,
+        [looped, UNKNOWN],
+    ]
+    assert [_contains_unknowns(v) for v in values] == [rpc.contains_unknowns(v) for v in values]
+    assert rpc.contains_unknowns is not _contains_unknowns  # restored after every run
