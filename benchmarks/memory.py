@@ -66,10 +66,12 @@ def tree_rss_bytes(pid: int | None = None) -> int:
 class PeakSampler:
     """`with PeakSampler() as peak: ...`, then `peak.mib`: the largest sampled sum of this
     process's and its descendants' resident memory during the block (0 where `/proc` is
-    absent)."""
+    absent). `descendants_only`: without this process's own memory, for a command this
+    process runs (the benchmark's own process holds the generated stack and every module)."""
 
-    def __init__(self, interval: float = 0.02) -> None:
+    def __init__(self, interval: float = 0.02, *, descendants_only: bool = False) -> None:
         self.interval = interval
+        self.descendants_only = descendants_only
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -80,7 +82,11 @@ class PeakSampler:
 
     def _sample(self) -> None:
         if PROC.is_dir():
-            self.peak = max(self.peak, tree_rss_bytes())
+            if self.descendants_only:
+                rss = sum(_rss_bytes(child) for child in descendants(os.getpid()))
+            else:
+                rss = tree_rss_bytes()
+            self.peak = max(self.peak, rss)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -144,8 +144,9 @@ def floor_program(capture: Any) -> Callable[[], None]:
 def measure_command(name: str) -> dict[str, Any]:
     """`meshward plan --stack <name>` as its own process, the way a user or CI runs it
     (interpreter start, imports, the summary to a pipe, the process's end): wall seconds,
-    exit code, and the sampled peak memory of it and its access worker together."""
-    with tempfile.TemporaryDirectory() as tmp, PeakSampler() as together:
+    exit code, and the sampled peak memory of it and its access worker together (not this
+    process's own)."""
+    with tempfile.TemporaryDirectory() as tmp, PeakSampler(descendants_only=True) as together:
         argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
         seconds, done = _clock(
             lambda: subprocess.run(

@@ -40,3 +40,20 @@ def test_a_child_process_memory_is_in_the_peak() -> None:
 
 def test_a_process_without_children_is_its_own_rss() -> None:
     assert tree_rss_bytes() > 0
+
+
+def test_descendants_only_leaves_this_process_out() -> None:
+    own = bytearray(300 * 2**20)  # this process's own memory, which a command's peak excludes
+    own[::4096] = b"x" * len(own[::4096])
+    with PeakSampler(interval=0.01, descendants_only=True) as peak:
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(0.2)
+        child.stdin.write("\n")
+        child.stdin.close()
+        child.wait()
+    assert 190 * 2**20 <= peak.peak < 290 * 2**20
+    del own
