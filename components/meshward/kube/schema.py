@@ -24,6 +24,7 @@ from typing import Any
 
 from meshward.errors import Problem
 from meshward.kube.cel import CelError, CelSyntaxError, CelUnsupportedError, Program, compile_rule
+from meshward.kube.cel.program import SelfReads
 
 #: Fields every object has beside its schema's, never "unknown" at an object's root.
 ROOT_FIELDS = frozenset({"apiVersion", "kind", "metadata"})
@@ -77,8 +78,18 @@ class Rule:
     unsupported: str = ""
     """Why `program` is missing; such a rule is reported as a problem, never passed."""
 
-    memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
     """Verdicts already reached for string values (see `Checker._rules`)."""
+    map_memo: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)
+    """Verdicts already reached for maps, by what `reads` sees of them."""
+
+    @property
+    def reads(self) -> SelfReads | None:
+        """What the rule (and its message) reads of a map `self`, when less than the whole
+        map: then its verdict on a map depends on `reads.of(map)` alone."""
+        if self.program is None or self.message_program is not None:
+            return None
+        return self.program.reads
 
     @property
     def tag(self) -> str:
@@ -541,21 +552,28 @@ class Checker:
         return check_items
 
     def _rules(self, node: Schema) -> Callable[[Any, str, list[Problem]], None]:
-        node_rules = node.rules
+        node_rules = [(rule, rule.reads) for rule in node.rules]
 
         def check_rules(value: Any, path: str, out: list[Problem]) -> None:
-            scalar = type(value) is str
-            for rule in node_rules:
-                if scalar:
-                    # Rules are pure functions of `self`: a string value seen before (a label
-                    # value, a jwksUri, a timeout) gets the verdict it got then.
-                    verdict = rule.memo.get(value)
-                    if verdict is None:
-                        verdict = rule.verdict(value)
-                        if len(rule.memo) < _MEMO_LIMIT:
-                            rule.memo[value] = verdict
+            kind = type(value)
+            for rule, reads in node_rules:
+                # Rules are pure functions of `self`: a string value seen before (a label
+                # value, a jwksUri, a timeout) gets the verdict it got then; so does a map
+                # showing a rule that reads only its keys or fields' presence (a selector's
+                # `self.all(key, ...)`, `has(self.selector) ? 1 : 0 ...`) the same of those.
+                if kind is str:
+                    memo, seen = rule.memo, value
+                elif kind is dict and reads is not None:
+                    memo, seen = rule.map_memo, reads.of(value)
+                else:
+                    memo = None
+                known = None if memo is None else memo.get(seen)
+                if known is not None:
+                    verdict = known
                 else:
                     verdict = rule.verdict(value)
+                    if memo is not None and len(memo) < _MEMO_LIMIT:
+                        memo[seen] = verdict
                 if verdict:
                     field_path = rule.field_path
                     where = path + field_path if field_path.startswith((".", "[")) else path

@@ -7,7 +7,7 @@ the `all`/`exists` macros let a decisive element win over an error elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -51,6 +51,9 @@ class Program:
     """Transition rule: it reads `oldSelf`, so it only runs on updates."""
     run: Eval
     """The compiled expression over an activation (`{"self": value}`)."""
+    reads: SelfReads | None = None
+    """What the rule reads of a map `self`, when that is less than the whole map (see
+    `SelfReads`); `None` when it reads more (a field's value, `size()`, ...)."""
 
     def evaluate(self, value: Any) -> Any:
         """The rule's result with `self` bound to `value`; raises CelError on an error."""
@@ -63,6 +66,25 @@ class Program:
             raise CelError(f"{type(exc).__name__}: {exc}") from None
 
 
+@dataclass(frozen=True)
+class SelfReads:
+    """All a rule reads of `self` when `self` is a map: which of `fields` it has (`has(self.f)`)
+    and, if `keys`, its keys in order (a macro ranging over `self`). Its result on a map is
+    then a function of `SelfReads.of(map)` alone, so callers may reuse a verdict for maps
+    that give the same key (Kubernetes' rules test presence and keys far more than values)."""
+
+    fields: tuple[str, ...]
+    keys: bool
+
+    def of(self, value: dict[Any, Any]) -> tuple[Any, ...]:
+        """The part of a map `value` the rule can see (keys with their types: `1`, `1.0` and
+        `True` are equal as Python keys, not in CEL)."""
+        present = tuple(name in value for name in self.fields)
+        if self.keys:
+            return present, tuple(value), tuple(map(type, value))
+        return (present,)
+
+
 @lru_cache(maxsize=4096)
 def compile_rule(text: str) -> Program:
     """Parse and compile `text` (cached by text, so every CRD sharing a rule shares one program).
@@ -73,7 +95,52 @@ def compile_rule(text: str) -> Program:
     tree = parse(text)
     compiler = _Compiler()
     run = compiler.compile(tree, RULE_VARIABLES)
-    return Program(text, "oldSelf" in compiler.used, run)
+    return Program(text, "oldSelf" in compiler.used, run, _self_reads(tree))
+
+
+def _self_reads(tree: Node) -> SelfReads | None:
+    """What `tree` reads of `self` (see `SelfReads`), or None when it reads more: every
+    mention of `self` must be `has(self.<field>)` or the range of a macro (which sees a map's
+    keys only: `_range`). A macro variable named `self` would shadow it: not analysed."""
+    fields: list[str] = []
+    keys = False
+
+    def is_self(node: Any) -> bool:
+        return isinstance(node, Node) and node.op == "ident" and node.args[0] == "self"
+
+    def visit(node: Node) -> bool:
+        nonlocal keys
+        op, args = node.op, node.args
+        if op == "ident":
+            return bool(args[0] != "self")
+        if op == "call":
+            name, target, call_args = args
+            if name == "has" and target is None and len(call_args) == 1:
+                selected = call_args[0]
+                if selected.op == "select" and is_self(selected.args[0]):
+                    fields.append(selected.args[1])
+                    return True
+            if target is not None and name in _MACROS and call_args:
+                if is_self(call_args[0]):
+                    return False  # `self` rebound inside the macro
+                if is_self(target):
+                    keys = True
+                    return all(visit(a) for a in call_args[1:])
+            return (target is None or visit(target)) and all(visit(a) for a in call_args)
+        return all(visit(child) for child in _children(args))
+
+    if not visit(tree):
+        return None
+    return SelfReads(tuple(dict.fromkeys(fields)), keys)
+
+
+def _children(args: tuple[Any, ...]) -> Iterator[Node]:
+    """The syntax-tree nodes among a node's `args` (also inside a map literal's pairs)."""
+    for arg in args:
+        if isinstance(arg, Node):
+            yield arg
+        elif isinstance(arg, tuple):
+            yield from _children(arg)
 
 
 class _Compiler:
