@@ -397,12 +397,25 @@ class Checker:
         self.cel = cel
         self._built: dict[tuple[int, bool], Check] = {}
         self._root_check = self._check(root, root=True)
+        self._built_clean: dict[tuple[int, bool], Clean] = {}
+        self._root_clean = self._clean(root, root=True)
 
     def problems(self, obj: Mapping[str, Any]) -> list[Problem]:
         """Every schema and CEL problem of a whole object (its metadata is not checked here)."""
+        if self._root_clean(obj):
+            return []  # nothing to report, nothing pruned: the walk below would say so
+        return self.walked_problems(obj)
+
+    def walked_problems(self, obj: Mapping[str, Any]) -> list[Problem]:
+        """`problems`, always by the full walk (the one that locates each problem)."""
         out: list[Problem] = []
         self._root_check(obj, "", out)
         return out
+
+    def is_clean(self, obj: Mapping[str, Any]) -> bool:
+        """True only if the full walk finds no problem in `obj` and prunes nothing from it
+        (a quicker walk; it may answer False for such an object too)."""
+        return self._root_clean(obj)
 
     def walk(
         self, value: Any, node: Schema, path: str, out: list[Problem], root: bool = False
@@ -551,29 +564,115 @@ class Checker:
 
         return check_items
 
+    # The clean walk: whether `check` would report nothing and prune nothing, answered
+    # without building paths or problems (most objects, e.g. a compiled mesh's, are clean).
+    # It may say False for a clean value (then the full walk runs and decides), never True
+    # for one that is not: each step below mirrors its counterpart above, and anything
+    # unusual (a null, a non-dict mapping, a type mismatch) answers False.
+
+    def _clean(self, node: Schema, *, root: bool = False) -> Clean:
+        key = (id(node), root)
+        built = self._built_clean.get(key)
+        if built is None:
+            built = self._built_clean[key] = self._build_clean(node, root)
+        return built
+
+    def _build_clean(self, node: Schema, root: bool) -> Clean:
+        accepts = node.accepts
+        if node.done_if_typed:
+            return lambda value: type(value) in accepts
+        clean_object = self._clean_object(node, root or node.embedded) if dict in accepts else None
+        clean_array = (
+            self._clean_array(node) if list in accepts and node.items is not None else None
+        )
+        values_clean = _values_clean(node) if node.has_value_checks else None
+        node_rules = [(rule, rule.reads) for rule in node.rules] if self.cel else []
+
+        def clean(value: Any) -> bool:
+            kind = type(value)
+            if kind not in accepts:
+                return False
+            if kind is dict:
+                if clean_object is not None and not clean_object(value):
+                    return False
+            elif kind is list and clean_array is not None and not clean_array(value):
+                return False
+            if values_clean is not None and not values_clean(value):
+                return False
+            return not node_rules or not any(
+                _verdict(rule, reads, value, kind) for rule, reads in node_rules
+            )
+
+        return clean
+
+    def _clean_object(self, node: Schema, root: bool) -> Clean:
+        # Properties whose node needs nothing but its type, and the others' clean walks.
+        typed: dict[str, frozenset[type]] = {}
+        walked: dict[str, Clean] = {}
+        for key, sub in (node.properties or {}).items():
+            if sub.done_if_typed:
+                typed[key] = sub.accepts
+            else:
+                walked[key] = self._clean(sub)
+        additional = node.additional
+        additional_typed = (
+            additional.accepts if additional is not None and additional.done_if_typed else None
+        )
+        additional_walk = (
+            self._clean(additional) if additional is not None and additional_typed is None else None
+        )
+        keep_unknown = node.additional_allowed or node.preserve_unknown
+        required = frozenset(node.required)
+
+        def clean_object(value: dict[str, Any]) -> bool:
+            for key, child in value.items():
+                accepted = typed.get(key)
+                if accepted is not None:
+                    if type(child) not in accepted:
+                        return False
+                    continue
+                walk = walked.get(key)
+                if walk is not None:
+                    if not walk(child):
+                        return False
+                elif root and key in ROOT_FIELDS:
+                    continue
+                elif additional_typed is not None:
+                    if type(child) not in additional_typed:
+                        return False
+                elif additional_walk is not None:
+                    if not additional_walk(child):
+                        return False
+                elif not keep_unknown:
+                    return False
+            return not required or value.keys() >= required
+
+        return clean_object
+
+    def _clean_array(self, node: Schema) -> Clean:
+        items = node.items
+        assert items is not None
+        if items.done_if_typed:
+            accepts = items.accepts
+
+            def clean_typed(value: list[Any]) -> bool:
+                return accepts.issuperset(map(type, value))
+
+            return clean_typed
+        clean_item = self._clean(items)
+
+        def clean_items(value: list[Any]) -> bool:
+            return all(map(clean_item, value))
+
+        return clean_items
+
     def _rules(self, node: Schema) -> Callable[[Any, str, list[Problem]], None]:
         node_rules = [(rule, rule.reads) for rule in node.rules]
 
         def check_rules(value: Any, path: str, out: list[Problem]) -> None:
             kind = type(value)
             for rule, reads in node_rules:
-                # Rules are pure functions of `self`: a string value seen before (a label
-                # value, a jwksUri, a timeout) gets the verdict it got then; so does a map
-                # showing a rule that reads only its keys or fields' presence (a selector's
-                # `self.all(key, ...)`, `has(self.selector) ? 1 : 0 ...`) the same of those.
-                if kind is str:
-                    memo, seen = rule.memo, value
-                elif kind is dict and reads is not None:
-                    memo, seen = rule.map_memo, reads.of(value)
-                else:
-                    memo = None
-                known = None if memo is None else memo.get(seen)
-                if known is not None:
-                    verdict = known
-                else:
-                    verdict = rule.verdict(value)
-                    if memo is not None and len(memo) < _MEMO_LIMIT:
-                        memo[seen] = verdict
+                verdict = _verdict(rule, reads, value, kind)
                 if verdict:
                     field_path = rule.field_path
                     where = path + field_path if field_path.startswith((".", "[")) else path
@@ -583,6 +682,89 @@ class Checker:
 
 
 _MEMO_LIMIT = 4096
+
+#: A node's clean walk, prebuilt: `value -> True` only if its check reports and prunes nothing.
+Clean = Callable[[Any], bool]
+
+
+def _verdict(rule: Rule, reads: SelfReads | None, value: Any, kind: type) -> str:
+    """`rule.verdict(value)` (`kind` is `type(value)`, `reads` is `rule.reads`), remembered.
+
+    Rules are pure functions of `self`: a string value seen before (a label value, a
+    jwksUri, a timeout) gets the verdict it got then; so does a map showing a rule that reads
+    only its keys or fields' presence (a selector's `self.all(key, ...)`, `has(self.selector)
+    ? 1 : 0 ...`) the same of those.
+    """
+    if kind is str:
+        memo, seen = rule.memo, value
+    elif kind is dict and reads is not None:
+        memo, seen = rule.map_memo, reads.of(value)
+    else:
+        return rule.verdict(value)
+    verdict = memo.get(seen)
+    if verdict is None:
+        verdict = rule.verdict(value)
+        if len(memo) < _MEMO_LIMIT:
+            memo[seen] = verdict
+    return verdict
+
+
+def _values_clean(node: Schema) -> Clean:
+    """Whether `_value_checks` finds nothing in a value of `node`'s type. Lengths, counts,
+    patterns and string enums are tested directly; any other keyword asks `_value_checks`."""
+    enum = node.enum
+    strings = None if enum is None or any(type(e) is not str for e in enum) else frozenset(enum)
+    if (
+        (enum is not None and strings is None)
+        or node.one_of
+        or node.any_of
+        or node.all_of
+        or node.not_ is not None
+        or node.unique_items
+        or node.list_type in ("set", "map")
+        or node.format in _FORMATS
+        or node.minimum is not None
+        or node.maximum is not None
+        or node.multiple_of is not None
+    ):
+
+        def asked(value: Any) -> bool:
+            found: list[Problem] = []
+            _value_checks(value, node, "", found)
+            return not found
+
+        return asked
+    pattern = node.pattern
+    min_length, max_length = node.min_length, node.max_length
+    min_items, max_items = node.min_items, node.max_items
+    min_properties, max_properties = node.min_properties, node.max_properties
+
+    def direct(value: Any) -> bool:
+        kind = type(value)
+        if strings is not None and (kind is not str or value not in strings):
+            return False
+        if kind is str:
+            length = len(value)
+            return not (
+                (max_length is not None and length > max_length)
+                or (min_length is not None and length < min_length)
+                or (pattern is not None and pattern.search(value) is None)
+            )
+        if kind is list:
+            count = len(value)
+            return not (
+                (max_items is not None and count > max_items)
+                or (min_items is not None and count < min_items)
+            )
+        if kind is dict:
+            count = len(value)
+            return not (
+                (max_properties is not None and count > max_properties)
+                or (min_properties is not None and count < min_properties)
+            )
+        return kind in _SCALARS  # numbers: no bounds here; another mapping: ask the walk
+
+    return direct
 
 
 def _message(rule: Rule, value: Any) -> str:
