@@ -79,7 +79,7 @@ class SelfReads:
     def of(self, value: dict[Any, Any]) -> tuple[Any, ...]:
         """The part of a map `value` the rule can see (keys with their types: `1`, `1.0` and
         `True` are equal as Python keys, not in CEL)."""
-        present = tuple(name in value for name in self.fields)
+        present = tuple(map(value.__contains__, self.fields))
         if self.keys:
             return present, tuple(value), tuple(map(type, value))
         return (present,)
