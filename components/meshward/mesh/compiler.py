@@ -133,6 +133,7 @@ class _Compiler:
         self.root = root_namespace
         self.td = trust_domain
         self.ingress = ingress_namespace
+        self._principals: dict[str, str] = {}
 
     def wl(self, ref: str) -> Workload:
         workload = self.intent.workload(ref)
@@ -145,19 +146,25 @@ class _Compiler:
 
     # ---- sources -------------------------------------------------------------------------
 
+    def principal_of(self, ref: str) -> str:
+        """The principal of workload `ref`, worked out once (each caller is named by about
+        two rules)."""
+        found = self._principals.get(ref)
+        if found is None:
+            workload = self.wl(ref)
+            found = self._principals[ref] = principal(self.td, workload.namespace, workload.sa)
+        return found
+
     def peers(self, src: Source | DenySource, negate: bool = False) -> list[dict[str, Any]]:
         """One source field per kind of peer (alternatives), optionally in `not` form."""
-        namespaces = set(src.namespaces)
-        if isinstance(src, Source) and src.ingress_gateway:
-            namespaces.add(self.ingress)
+        principals = {self.principal_of(ref) for ref in src.workloads}
         # Namespaces become principal prefixes: Istio's `namespaces` field ignores the trust
         # domain (`.*/ns/<ns>/.*`), so a peer from a foreign trust domain would match it.
-        principals = sorted(
-            {principal(self.td, w.namespace, w.sa) for w in map(self.wl, src.workloads)}
-            | {principal(self.td, ns, "*") for ns in namespaces}
-        )
+        principals.update(principal(self.td, ns, "*") for ns in src.namespaces)
+        if isinstance(src, Source) and src.ingress_gateway:
+            principals.add(principal(self.td, self.ingress, "*"))
         fields = {
-            "principals": principals,
+            "principals": sorted(principals),
             "ipBlocks": sorted(set(src.ip_blocks)),
         }
         if negate:
@@ -329,17 +336,12 @@ class _Compiler:
                 )
 
         allow("allow", access, "access", None)
-        allow(
-            "break-glass",
-            grants,
-            "breakGlass",
-            {
-                BREAK_GLASS_ANNOTATION: "; ".join(
-                    f"{g.name}: expires {g.expires.isoformat()}, ticket {g.ticket}, {g.reason}"
-                    for g in sorted(grants, key=lambda g: g.name)
-                )
-            },
-        )
+        if grants:
+            reasons = "; ".join(
+                f"{g.name}: expires {g.expires.isoformat()}, ticket {g.ticket}, {g.reason}"
+                for g in sorted(grants, key=lambda g: g.name)
+            )
+            allow("break-glass", grants, "breakGlass", {BREAK_GLASS_ANNOTATION: reasons})
         if denies:
             spec = {
                 "action": "DENY",

@@ -44,6 +44,7 @@ class _IngressRules:
         self.intent = intent
         self.ingress_namespace = ingress_namespace
         self._texts: dict[tuple[str, Any], str] = {}
+        self._callers: dict[str, tuple[str, dict[str, str], str]] = {}
 
     def _text(self, key: tuple[str, Any], value: dict[str, Any]) -> str:
         text = self._texts.get(key)
@@ -51,26 +52,38 @@ class _IngressRules:
             text = self._texts[key] = _key(value)
         return text
 
+    def _caller(self, ref: str) -> tuple[str, dict[str, str], str]:
+        """A calling workload's namespace, pod labels and peer text, worked out once (each
+        caller is named by about two rules; every peer gets its own copy of the labels)."""
+        found = self._callers.get(ref)
+        if found is None:
+            caller = self.intent.workload(ref)
+            assert caller is not None
+            selector = caller.selector
+            peer = {**_namespace(caller.namespace), "podSelector": {"matchLabels": selector}}
+            found = self._callers[ref] = (caller.namespace, selector, _key(peer))
+        return found
+
     def rule(self, rule: AccessRule, workload: Workload) -> tuple[dict[str, Any], str]:
         """The ingress rule admitting `rule`'s callers to `workload`, and its text."""
         src = rule.from_
         peers: list[dict[str, Any]] = []
         texts: list[str] = []
         for ref in src.workloads:
-            caller = self.intent.workload(ref)
-            assert caller is not None
-            peer = {**_namespace(caller.namespace), "podSelector": {"matchLabels": caller.selector}}
-            peers.append(peer)
-            texts.append(self._text(("workload", caller.ref), peer))
-        namespaces = set(src.namespaces)
-        if src.ingress_gateway:
-            namespaces.add(self.ingress_namespace)
-        for name in sorted(namespaces):
-            peers.append(_namespace(name))
-            texts.append(self._text(("namespace", name), peers[-1]))
-        for cidr in sorted(set(src.ip_blocks)):
-            peers.append({"ipBlock": {"cidr": cidr}})
-            texts.append(self._text(("ipBlock", cidr), peers[-1]))
+            namespace, selector, text = self._caller(ref)
+            peers.append({**_namespace(namespace), "podSelector": {"matchLabels": dict(selector)}})
+            texts.append(text)
+        if src.namespaces or src.ingress_gateway:
+            namespaces = set(src.namespaces)
+            if src.ingress_gateway:
+                namespaces.add(self.ingress_namespace)
+            for name in sorted(namespaces):
+                peers.append(_namespace(name))
+                texts.append(self._text(("namespace", name), peers[-1]))
+        if src.ip_blocks:
+            for cidr in sorted(set(src.ip_blocks)):
+                peers.append({"ipBlock": {"cidr": cidr}})
+                texts.append(self._text(("ipBlock", cidr), peers[-1]))
         ports = []
         port_texts = []
         for p in self.intent.target_ports(rule.to, workload):
