@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from meshward.engine.harness import run_program
+from meshward.engine.harness import run_function, run_program
 from meshward.engine.placeholders import SECRET_PLACEHOLDER
 from tests.support import ROOT, render_platform, resources_of, stack_files, stack_platform
 
@@ -105,6 +105,64 @@ def test_an_error_in_the_program_propagates_and_the_process_is_restored(tmp_path
     with pytest.raises(RuntimeError, match="boom __main__"):
         run_program(program, "p", "s", {})
     assert (sys.modules.get("__main__"), sys.argv[0]) == (main, argv0)
+
+
+def _vault(name: str) -> dict[str, Any]:
+    return {"vaultName": name, "resourceGroupName": "rg", "properties": {"tenantId": "t"}}
+
+
+def test_get_resource_answers_the_registered_state() -> None:
+    # The monitor forgets each state once registered (memory); `getResource` must still
+    # answer with the state the mock gave, and refuse a URN nobody registered.
+    import pulumi
+
+    token = "azure-native:keyvault:Vault"
+    seen: dict[str, Any] = {}
+
+    def get(name: str) -> pulumi.CustomResource:
+        urn = f"urn:pulumi:s::p::{token}::{name}"
+        props = {"vaultName": None, "properties": None}
+        return pulumi.CustomResource(token, name, props, opts=pulumi.ResourceOptions(urn=urn))
+
+    def found(made_id: str) -> None:
+        again = get("kv")
+        pulumi.Output.all(again.id, again.vaultName, again.properties).apply(
+            lambda values: seen.setdefault("found", [made_id, *values])
+        )
+
+    def program() -> None:
+        pulumi.CustomResource(token, "kv", _vault("kv-one")).id.apply(found)
+
+    run_function(program, "p", "s", {})
+    made_id, found_id, vault_name, properties = seen["found"]
+    assert found_id == made_id
+    assert made_id.endswith("/providers/Microsoft.KeyVault/vaults/kv-one")
+    assert vault_name == "kv-one"
+    assert properties == {"tenantId": "t", "vaultUri": "https://kv-one.vault.example.invalid/"}
+    with pytest.raises(Exception, match=f"unknown resource urn:pulumi:s::p::{token}::gone"):
+        run_function(lambda: get("gone"), "p", "s", {})
+
+
+def test_exists_resource_finds_registered_ids_by_type() -> None:
+    import pulumi
+    from pulumi.runtime import exists_resource
+
+    seen: dict[str, bool] = {}
+
+    def program() -> None:
+        token = "azure-native:keyvault:Vault"
+        made = pulumi.CustomResource(token, "kv", _vault("kv-one"))
+        for label, ty, id_ in [
+            ("same", token, made.id),
+            ("other type", "azure-native:keyvault:Secret", made.id),
+            ("other id", token, "/subscriptions/x/nothing"),
+        ]:
+            exists_resource(None, ty, id_, {}, pulumi.ResourceOptions()).apply(
+                lambda found, label=label: seen.setdefault(label, found)
+            )
+
+    run_function(program, "p", "s", {})
+    assert seen == {"same": True, "other type": False, "other id": False}
 
 
 def test_contains_unknowns_answers_as_the_sdk() -> None:
