@@ -94,12 +94,14 @@ def metadata(
     name: str, namespace: str, sources: Iterable[str], extra: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Metadata every compiled object carries."""
-    annotations = {INTENT_ANNOTATION: ",".join(sorted(set(sources))), **(extra or {})}
+    annotations = {INTENT_ANNOTATION: ",".join(sorted(set(sources)))}
+    if extra:
+        annotations = dict(sorted({**annotations, **extra}.items()))
     return {
         "name": name,
         "namespace": namespace,
         "labels": dict(MANAGED_BY),
-        "annotations": dict(sorted(annotations.items())),
+        "annotations": annotations,
     }
 
 

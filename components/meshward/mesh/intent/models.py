@@ -174,7 +174,9 @@ class Workload(ConfigModel):
     @property
     def selector(self) -> dict[str, str]:
         """The effective pod labels."""
-        return dict(sorted((self.labels or {"app": self.name}).items()))
+        if not self.labels:
+            return {"app": self.name}  # the usual case, asked for per compiled object
+        return dict(sorted(self.labels.items()))
 
     def port(self, number: int) -> WorkloadPort | None:
         """The declared port `number`, if any."""
