@@ -273,10 +273,11 @@ _TRUST_DOMAIN_FIELDS = frozenset({"trust_domains", "not_trust_domains"})
 
 
 def _check_source(source: Source, action: Action, path: str, out: Findings) -> None:
+    fields = source.__dict__  # a pydantic model's field values (getattr costs more)
     present = [
         (name, alias, value)
         for name, alias in _SOURCE_FIELDS
-        if (value := getattr(source, name)) is not None
+        if (value := fields[name]) is not None
     ]
     if not any(value for _, _, value in present):
         out.error(path, "source must set at least one field", "A10")
@@ -318,10 +319,9 @@ def _check_source(source: Source, action: Action, path: str, out: Findings) -> N
 
 
 def _check_operation(operation: Operation, path: str, out: Findings) -> None:
+    fields = operation.__dict__  # a pydantic model's field values (getattr costs more)
     present = [
-        (name, alias, values)
-        for name, alias in _OPERATION_FIELDS
-        if (values := getattr(operation, name))
+        (name, alias, values) for name, alias in _OPERATION_FIELDS if (values := fields[name])
     ]
     if not present:
         out.error(path, "operation must set at least one field", "A18")

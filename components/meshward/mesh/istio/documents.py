@@ -179,15 +179,17 @@ def _with_istiod_layer(
     try:
         if built is None:
             obj = parse_istio_object(doc)
+            warnings = obj.warnings()
         else:
-            # What `parse_istio_object`'s model validator would have run on it (and raised).
-            built._run_admission(decoded=True)
+            # What `parse_istio_object`'s model validator would have run on it (and raised);
+            # its warnings are what `built.warnings()` would give.
+            warnings = built._run_admission(decoded=True)
             obj = built
     except IstioValidationError as exc:
         return ValidationResult(None, merge(crd, list(exc.problems)), exc.warnings)
     if crd:
-        return ValidationResult(None, crd, obj.warnings())
-    return ValidationResult(obj, [], obj.warnings())
+        return ValidationResult(None, crd, warnings)
+    return ValidationResult(obj, [], warnings)
 
 
 def validate_object(obj: IstioObject) -> ValidationResult:

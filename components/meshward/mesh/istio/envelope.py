@@ -61,8 +61,9 @@ class IstioObjectBase(IstioModel):
         self._run_admission(decoded=bool(info.context and info.context.get(DECODED)))
         return self
 
-    def _run_admission(self, *, decoded: bool) -> None:
-        """Every admission rule; raises IstioValidationError on errors (see `_admit`)."""
+    def _run_admission(self, *, decoded: bool) -> list[Problem]:
+        """Every admission rule; raises IstioValidationError on errors (see `_admit`), else
+        returns the warnings."""
         found = self.check(decoded=decoded)
         if found.errors:
             # Not a ValueError on purpose: pydantic re-raises it unchanged, so callers get the
@@ -71,13 +72,15 @@ class IstioObjectBase(IstioModel):
         if decoded:
             # warnings() asks for exactly this check again; the object is frozen, so keep it.
             self._decoded_warnings = tuple(found.warnings)
+        return found.warnings
 
     _decoded_warnings: tuple[Problem, ...] | None = PrivateAttr(default=None)
 
     def warnings(self) -> list[Problem]:
         """Findings istiod admits with a warning (S4, A27, R10)."""
-        if self._decoded_warnings is not None:
-            return list(self._decoded_warnings)
+        kept = self._decoded_warnings  # once: pydantic looks private attributes up slowly
+        if kept is not None:
+            return list(kept)
         return self.check(decoded=True).warnings
 
     @property
