@@ -43,15 +43,34 @@ def _parents() -> dict[int, int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        return (PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return None
+
+
 def descendants(pid: int) -> list[int]:
     """Live children of `pid`, their children, and so on (a plan run as a command has its
-    access worker as a grandchild of the benchmark)."""
+    access worker as a grandchild of the benchmark).
+
+    A child forked but not yet exec'd is left out: it is a copy of its parent whose pages are
+    all still shared with it, so its resident set repeats the parent's (a sample in that
+    window counted a 300 MiB parent twice). It still shows the parent's command line, which is
+    how it is told apart."""
     children: dict[int, list[int]] = {}
     for child, parent in _parents().items():
         children.setdefault(parent, []).append(child)
     found, todo = [], [pid]
     while todo:
-        for child in children.get(todo.pop(), []):
+        parent = todo.pop()
+        kids = children.get(parent, [])
+        if not kids:
+            continue
+        own = _cmdline(parent)
+        for child in kids:
+            if own is not None and _cmdline(child) == own:
+                continue
             found.append(child)
             todo.append(child)
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ import pytest
 from tests.support import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from memory import PeakSampler, tree_rss_bytes
+from memory import PeakSampler, descendants, tree_rss_bytes
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/statm").exists(), reason="the sampler reads Linux /proc"
@@ -57,3 +58,33 @@ def test_descendants_only_leaves_this_process_out() -> None:
         child.wait()
     assert 190 * 2**20 <= peak.peak < 290 * 2**20
     del own
+
+
+def test_a_forked_child_not_yet_execd_is_not_counted_twice() -> None:
+    # Between fork and exec a child is its parent's copy sharing every page; a sample there
+    # must not add the parent's memory again.
+    ready_read, ready_write = os.pipe()
+    release_read, release_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no exec, wait to be released
+        os.write(ready_write, b"x")
+        os.read(release_read, 1)
+        os._exit(0)
+    try:
+        os.read(ready_read, 1)
+        assert pid not in descendants(os.getpid())
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while child.pid not in descendants(os.getpid()) and time.monotonic() < deadline:
+                time.sleep(0.01)  # until it has exec'd
+            assert child.pid in descendants(os.getpid())
+        finally:
+            child.communicate(b"")
+    finally:
+        os.write(release_write, b"x")
+        os.waitpid(pid, 0)
+        for fd in (ready_read, ready_write, release_read, release_write):
+            os.close(fd)
