@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -40,3 +41,13 @@ def prod_plan(prod_files: dict[str, str]) -> dict[str, Any]:
 def render() -> Render:
     """Render an arbitrary platform config: `render(platform_dict, stack=..., secrets=...)`."""
     return render_platform
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish() -> None:
+    # The session fixtures' plans (millions of objects, the SDK's tasks among them) become
+    # garbage at the session's end. Collected here, at a known point, rather than by whichever
+    # allocation triggers the collector next: that was once inside the `ast.parse` of a module
+    # pytest imports for its summary, and CPython 3.11 then failed the run with "SystemError:
+    # AST constructor recursion depth mismatch" although every test had passed.
+    gc.collect()

@@ -163,26 +163,3 @@ def test_exists_resource_finds_registered_ids_by_type() -> None:
 
     run_function(program, "p", "s", {})
     assert seen == {"same": True, "other type": False, "other id": False}
-
-
-def test_contains_unknowns_answers_as_the_sdk() -> None:
-    from pulumi.output import UNKNOWN
-    from pulumi.runtime import rpc
-
-    from meshward.engine.harness import _contains_unknowns
-
-    looped: dict[str, Any] = {"a": [1]}
-    looped["self"] = looped
-    values: list[Any] = [
-        None,
-        1,
-        "x",
-        UNKNOWN,
-        [1, [2, UNKNOWN]],
-        {"a": {"b": [UNKNOWN]}},
-        {"a": {"b": [3]}, "c": (UNKNOWN,)},  # tuples are not searched, by the SDK either
-        looped,
-        [looped, UNKNOWN],
-    ]
-    assert [_contains_unknowns(v) for v in values] == [rpc.contains_unknowns(v) for v in values]
-    assert rpc.contains_unknowns is not _contains_unknowns  # restored after every run

@@ -4,21 +4,20 @@ its config and its components are the same."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from google.protobuf import json_format
-from pulumi.runtime import known_types, rpc, settings
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -26,6 +25,7 @@ from pulumi.runtime.sync_await import _sync_await
 from meshward.collector import collector_paused
 from meshward.engine.mocks import PlanMocks
 from meshward.engine.placeholders import SECRET_PLACEHOLDER
+from meshward.engine.sdk_helpers import lighter_sdk_helpers
 
 
 @dataclass(frozen=True)
@@ -191,42 +191,6 @@ def _urn_type(urn: str) -> str:
     return urn.split("::")[2].split("$")[-1]
 
 
-def _contains_unknowns(val: Any) -> bool:
-    """`pulumi.runtime.rpc.contains_unknowns`, the same answer without its garbage.
-
-    The SDK's version defines a recursive closure on every call (a function, its cell, an
-    annotations dict and a `set[int]` alias that refer to each other), which only the cyclic
-    collector can free; with the collector paused during the run, the 734,000 blocks of the
-    1,000-workload plan's 147,000 calls (58 MiB) stayed alive until the engine's end. Same
-    signature (the SDK's callers may name the argument)."""
-    return _contains_unknown(val, set())
-
-
-def _contains_unknown(value: Any, seen: set[int]) -> bool:
-    if known_types.is_unknown(value):
-        return True
-    if id(value) in seen:
-        return False
-    seen.add(id(value))
-    if isinstance(value, dict):
-        return any(_contains_unknown(value[k], seen) for k in value)
-    if isinstance(value, list):
-        return any(_contains_unknown(item, seen) for item in value)
-    return False
-
-
-@contextlib.contextmanager
-def _acyclic_sdk_helpers() -> Iterator[None]:
-    """The SDK answers with `_contains_unknowns` during a mock-engine run (it reads the module
-    attribute at each call: `Output`, `rpc` and `invoke` all go through it)."""
-    original = rpc.contains_unknowns
-    rpc.contains_unknowns = _contains_unknowns
-    try:
-        yield
-    finally:
-        rpc.contains_unknowns = original
-
-
 def _main_module(program: Path) -> Callable[[], None]:
     """`runpy.run_path(program, run_name="__main__")` with two frames instead of six.
 
@@ -308,6 +272,6 @@ def run_function(
     settings.SETTINGS.outputs.clear()
     # The SDK allocates millions of long-lived objects (resources, outputs, futures): with the
     # cyclic collector running it rescanned them about 30 % of the 1,000-workload plan's CPU.
-    with collector_paused(), _acyclic_sdk_helpers():
+    with collector_paused(), lighter_sdk_helpers():
         _sync_await(run_pulumi_func(program))
     return capture
