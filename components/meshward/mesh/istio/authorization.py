@@ -245,18 +245,17 @@ def _check_rule(rule: Rule, action: Action, path: str, out: Findings, *, decoded
     froms = rule.from_ or ()
     if len(froms) > MAX_FROM:
         out.error(f"{path}.from", f"more than {MAX_FROM} sources", "C5")
+    # Items' paths are built only for a problem: at 5,000 workloads about 27,000 items pass.
     for index, item in enumerate(froms):
-        at = f"{path}.from[{index}]"
         if item.source is None:
-            out.error(at, "source is required", "A9")
+            out.error(f"{path}.from[{index}]", "source is required", "A9")
         else:
-            _check_source(item.source, action, f"{at}.source", out)
+            _check_source(item.source, action, path, index, out)
     for index, target in enumerate(rule.to or ()):
-        at = f"{path}.to[{index}]"
         if target.operation is None:
-            out.error(at, "operation is required", "A17")
+            out.error(f"{path}.to[{index}]", "operation is required", "A17")
         else:
-            _check_operation(target.operation, f"{at}.operation", out)
+            _check_operation(target.operation, path, index, out)
     for index, condition in enumerate(rule.when or ()):
         _check_condition(condition, action, f"{path}.when[{index}]", out)
     if action is Action.DENY:
@@ -272,7 +271,13 @@ _IDENTITY_FIELDS = frozenset({"principals", "not_principals", "namespaces", "not
 _TRUST_DOMAIN_FIELDS = frozenset({"trust_domains", "not_trust_domains"})
 
 
-def _check_source(source: Source, action: Action, path: str, out: Findings) -> None:
+def _check_source(source: Source, action: Action, rule: str, index: int, out: Findings) -> None:
+    """A9–A15/C6 for `{rule}.from[{index}].source`."""
+
+    def at(alias: str = "") -> str:
+        # Paths are built only for a problem: about 13,000 sources pass at 5,000 workloads.
+        return f"{rule}.from[{index}].source{'.' if alias else ''}{alias}"
+
     fields = source.__dict__  # a pydantic model's field values (getattr costs more)
     present = [
         (name, alias, value)
@@ -280,61 +285,66 @@ def _check_source(source: Source, action: Action, path: str, out: Findings) -> N
         if (value := fields[name]) is not None
     ]
     if not any(value for _, _, value in present):
-        out.error(path, "source must set at least one field", "A10")
+        out.error(at(), "source must set at least one field", "A10")
     # The CEL rule uses has(), so even an empty serviceAccounts list conflicts.
     has = {name for name, _, _ in present}
     if has & _ACCOUNT_FIELDS and has & _IDENTITY_FIELDS:
-        out.error(path, "cannot set serviceAccounts with namespaces or principals", "A11/C6")
+        out.error(at(), "cannot set serviceAccounts with namespaces or principals", "A11/C6")
     if action is Action.CUSTOM:
         for name in _CUSTOM_UNSUPPORTED_SOURCE:
             if getattr(source, name):
-                out.error(
-                    f"{path}.{_alias(Source, name)}", "not supported with CUSTOM action", "A3"
-                )
+                out.error(at(_alias(Source, name)), "not supported with CUSTOM action", "A3")
     for name, alias, values in present:
         if not values:
             continue
-        field_path = f"{path}.{alias}"
         if name in _ACCOUNT_FIELDS:
             if len(values) > formats.MAX_SERVICE_ACCOUNTS:
                 out.error(
-                    field_path, f"at most {formats.MAX_SERVICE_ACCOUNTS} service accounts", "A14/C6"
+                    at(alias), f"at most {formats.MAX_SERVICE_ACCOUNTS} service accounts", "A14/C6"
                 )
             for i, value in enumerate(values):
                 if problem := formats.service_account_problem(value):
                     too_long = len(value) > formats.MAX_SERVICE_ACCOUNT_LENGTH
-                    out.error(f"{field_path}[{i}]", problem, "A14/C6" if too_long else "A14")
+                    out.error(f"{at(alias)}[{i}]", problem, "A14/C6" if too_long else "A14")
             continue
         if name in _TRUST_DOMAIN_FIELDS:
             for i, value in enumerate(values):
                 if problem := formats.trust_domain_problem(value):
-                    out.error(f"{field_path}[{i}]", problem, "A15")
+                    out.error(f"{at(alias)}[{i}]", problem, "A15")
             continue
         is_ip = name.endswith("ip_blocks")
+        if not is_ip and all(values):
+            continue  # the usual case: these values need only be non-empty
         for i, value in enumerate(values):
             if not value:
-                out.error(f"{field_path}[{i}]", "must not be empty", "A13")
+                out.error(f"{at(alias)}[{i}]", "must not be empty", "A13")
             elif is_ip and (problem := formats.ip_or_cidr_problem(value)):
-                out.error(f"{field_path}[{i}]", problem, "A12")
+                out.error(f"{at(alias)}[{i}]", problem, "A12")
 
 
-def _check_operation(operation: Operation, path: str, out: Findings) -> None:
+def _check_operation(operation: Operation, rule: str, index: int, out: Findings) -> None:
+    """A18–A21 for `{rule}.to[{index}].operation` (its paths built only for a problem)."""
     fields = operation.__dict__  # a pydantic model's field values (getattr costs more)
     present = [
         (name, alias, values) for name, alias in _OPERATION_FIELDS if (values := fields[name])
     ]
     if not present:
-        out.error(path, "operation must set at least one field", "A18")
+        out.error(f"{rule}.to[{index}].operation", "operation must set at least one field", "A18")
     for name, alias, values in present:
-        field_path = f"{path}.{alias}"
         is_port, is_path = name.endswith("ports"), name.endswith("paths")
+        if not (is_port or is_path) and all(values):
+            continue  # the usual case: these values need only be non-empty
         for i, value in enumerate(values):
             if not value:
-                out.error(f"{field_path}[{i}]", "must not be empty", "A20")
+                out.error(_operation_at(rule, index, alias, i), "must not be empty", "A20")
             elif is_port and (problem := formats.port_problem(value)):
-                out.error(f"{field_path}[{i}]", problem, "A19")
+                out.error(_operation_at(rule, index, alias, i), problem, "A19")
             elif is_path and (problem := formats.path_template_problem(value)):
-                out.error(f"{field_path}[{i}]", problem, "A21")
+                out.error(_operation_at(rule, index, alias, i), problem, "A21")
+
+
+def _operation_at(rule: str, index: int, alias: str, i: int) -> str:
+    return f"{rule}.to[{index}].operation.{alias}[{i}]"
 
 
 def _check_condition(condition: Condition, action: Action, path: str, out: Findings) -> None:

@@ -140,6 +140,8 @@ def trust_domain_problem(value: str) -> str | None:
 
 def path_template_problem(path: str) -> str | None:
     """`{*}`/`{**}` template rules (security.CheckValidPathTemplate)."""
+    if "{" not in path and "}" not in path:
+        return None  # the usual path: every rule below needs a brace to fail
     templated = "{*}" in path or "{**}" in path
     seen_any = False
     for segment in path.strip("/").split("/"):

@@ -65,6 +65,8 @@ def check_selector(
     if len(labels) > MAX_LABELS:
         out.error(f"{path}.matchLabels", f"more than {MAX_LABELS} labels", "C3")
     for key, value in labels.items():
+        if key and "*" not in key and "*" not in value and len(value) <= MAX_LABEL_VALUE:
+            continue  # the usual label: its path (a JSON-quoted key) only for a problem
         at = map_key(f"{path}.matchLabels", key)
         if not key:
             out.error(at, "label key must not be empty", f"S2{tag}")
