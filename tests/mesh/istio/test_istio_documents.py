@@ -30,6 +30,15 @@ def test_other_kinds_are_returned_unchecked() -> None:
     ]
 
 
+@pytest.mark.parametrize("kind", ["[]", "{a: 1}", "[AuthorizationPolicy]", "7"])
+def test_a_kind_that_is_not_a_string_is_a_located_problem(kind: str) -> None:
+    # A list or map is unhashable: it used to escape as a TypeError (a traceback).
+    [doc] = load_documents(POLICY.replace("kind: AuthorizationPolicy", f"kind: {kind}"), "x.yaml")
+    assert doc.result is not None and doc.result.object is None
+    assert [p.path for p in doc.result.errors] == ["kind"]
+    assert "does not exist in security.istio.io" in doc.result.errors[0].message
+
+
 def test_duplicate_key_is_a_problem_of_its_document() -> None:
     text = POLICY.replace("spec: {}", "spec:\n  action: DENY\n  action: ALLOW")
     [doc] = load_documents(text, "x.yaml")

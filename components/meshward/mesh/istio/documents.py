@@ -173,7 +173,10 @@ def _with_istiod_layer(
     """The result of `doc` given its API-server layer's problems `crd` (and its typed
     object when `_built_together` built it, still to be admitted)."""
     if built is None and (
-        isinstance(doc, Mapping) and doc.get("kind") not in KINDS and istio_crds().owns(doc)
+        isinstance(doc, Mapping)
+        # A kind may be any YAML value (a list or map is unhashable): only a string names one.
+        and not (isinstance(kind := doc.get("kind"), str) and kind in KINDS)
+        and istio_crds().owns(doc)
     ):
         return ValidationResult(None, crd, [])
     try:
