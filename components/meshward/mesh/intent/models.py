@@ -628,21 +628,21 @@ def _target_problems(
 
 def _allow_needs_http(rule: AccessRule) -> Callable[[], list[str]] | None:
     """The fields of an allow rule that need HTTP, as `_target_problems` takes them."""
-    src, to = rule.from_, rule.to
-    if not (to.methods or to.paths or to.hosts or src.jwt or any(c.is_http for c in rule.when)):
+    fields = rule.to.http_only
+    jwt = rule.from_.jwt is not None
+    when = [(k, c.key) for k, c in enumerate(rule.when) if c.is_http]
+    if not (fields or jwt or when):
         return None
     return lambda: [
-        *(f"to.{f}" for f in to.http_only),
-        *(["from.jwt"] if src.jwt else []),
-        *(f"when[{k}] ({c.key})" for k, c in enumerate(rule.when) if c.is_http),
+        *(f"to.{f}" for f in fields),
+        *(["from.jwt"] if jwt else []),
+        *(f"when[{k}] ({key})" for k, key in when),
     ]
 
 
 def _deny_needs_http(deny: DenyRule) -> Callable[[], list[str]] | None:
-    to = deny.to
-    if not (to.methods or to.paths):
-        return None
-    return lambda: [f"to.{f}" for f in ("methods", "paths") if getattr(to, f)]
+    fields = [f"to.{f}" for f in ("methods", "paths") if getattr(deny.to, f)]
+    return (lambda: fields) if fields else None
 
 
 def intent_problem(intent: MeshIntent, today: date) -> str | None:
