@@ -11,6 +11,7 @@ import yaml
 
 from meshward.engine.harness import Capture
 from meshward.json_text import indented_json
+from meshward.yaml_text import BlockYaml
 
 PLAN_FILE = "plan.json"
 MANIFEST_DIR = "manifests"
@@ -103,7 +104,12 @@ def to_yaml(obj: dict[str, Any]) -> str:
 
 def manifest_yaml(obj: dict[str, Any]) -> str:
     """A manifest's text: `to_yaml` of `obj` with every nested mapping's keys sorted, the
-    same text byte for byte, with about a third less CPU (see `_ManifestDumper`)."""
+    same text byte for byte: written directly for plain data (`BlockYaml`), else through
+    libyaml with the node graph built directly (`_ManifestDumper`)."""
+    if type(obj) is dict:
+        text = _BLOCK_YAML.dump(_ordered(obj), sort_keys=False)
+        if text is not None:
+            return text
     if {kind: _DUMPER.yaml_representers.get(kind) for kind in _PLAIN} != _SAFE_REPRESENTERS:
         return to_yaml(_sort_nested(obj))  # someone registered their own representers
     stream = io.StringIO()
@@ -128,6 +134,9 @@ _STR_TAG, _MAP_TAG, _SEQ_TAG = (
     "tag:yaml.org,2002:map",
     "tag:yaml.org,2002:seq",
 )
+
+
+_BLOCK_YAML = BlockYaml(_DUMPER)
 
 
 class _UnplainError(Exception):
