@@ -182,13 +182,17 @@ class BlockYaml:
         """`mapping`'s entries at indent `pad`; the first line starts with `lead` instead (a
         list item's `- `, as wide as `pad`)."""
         append = out.append
+        keys, values = self._keys, self._values
+        room = _WIDTH - len(pad) - 1  # for the key, its ':' and the value, before folding
         for key in sorted(mapping) if sort else mapping:
-            name = self._key(key)
+            if type(key) is not str:
+                raise _UnprovableError
+            name = keys.get(key) or self._key(key)
             value = mapping[key]
             kind = type(value)
             if kind is str:
-                written = self._value(value)
-                if len(pad) + len(name) + 1 + len(written) > _WIDTH and " " in value:
+                written = values.get(value) or self._value(value)
+                if len(name) + len(written) > room and " " in value:
                     raise _UnprovableError  # the emitter may fold it at a space
                 append(f"{lead}{name} {written}\n")
             elif kind is dict:
@@ -211,11 +215,13 @@ class BlockYaml:
     def _sequence(self, items: list[Any], pad: str, lead: str, out: list[str]) -> None:
         """`items` as `- item` lines at indent `pad`; the first starts with `lead` instead."""
         append = out.append
+        values = self._values
+        room = _WIDTH - len(pad) - 2  # for the value after `- `, before folding
         for item in items:
             kind = type(item)
             if kind is str:
-                written = self._value(item)
-                if len(pad) + 2 + len(written) > _WIDTH and " " in item:
+                written = values.get(item) or self._value(item)
+                if len(written) > room and " " in item:
                     raise _UnprovableError
                 append(f"{lead}- {written}\n")
             elif kind is dict:

@@ -151,7 +151,7 @@ def render_stack(planned: PlannedStack) -> RenderedStack:
         # mesh-settings.json: what `meshward simulate --stack` needs to decide as the matrix did.
         settings = json.dumps(mesh_settings(planned.config).to_json(), indent=2) + "\n"
         with phase("files"):
-            files = plan_files(plan, {MESH_SETTINGS_JSON: settings})
+            files = plan_files(plan, {MESH_SETTINGS_JSON: settings}, objects)
         with phase("guardrails"):
             findings = check_plan(
                 plan,
