@@ -9,7 +9,14 @@ import pytest
 from rich.console import Console
 from rich.tree import Tree
 
-from meshward.cli.report import SUMMARY_EDGES, print_plan_summary, resource_tree
+from meshward.cli.report import (
+    SUMMARY_EDGES,
+    SUMMARY_FINDINGS,
+    print_findings,
+    print_plan_summary,
+    resource_tree,
+)
+from meshward.guardrails import Enforcement, Finding, Report, Severity
 from meshward.mesh.access import AccessMatrix, Edge
 
 
@@ -187,3 +194,89 @@ def test_edges_are_printed_verbatim_not_as_markup() -> None:
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert "ns/[bold]caller" in text
     assert "/items/[id] /a[b]" in text
+
+
+def _finding(rule: str, severity: str, name: str, waiver: str | None = None) -> Finding:
+    return Finding(
+        rule,
+        Severity(severity),
+        f"AuthorizationPolicy/ns/{name}",
+        "spec.rules[0]",
+        f"{rule} on {name}",
+        "manifests/ns/x.yaml",
+        1,
+        waiver,
+    )
+
+
+def _findings(report: Report, enforcement: Enforcement) -> tuple[str, int]:
+    console = Console(file=io.StringIO(), width=300)
+    blocking = print_findings(console, report, enforcement, "out/s/findings.json")
+    return console.file.getvalue(), blocking  # type: ignore[attr-defined]
+
+
+def _report(*findings: Finding) -> Report:
+    return Report(findings, (), ("MW101", "MW102", "MW114"), ())
+
+
+def test_a_few_findings_are_all_printed_in_the_reports_order() -> None:
+    findings = [
+        _finding("MW114", "warning", f"w-{i:03d}")
+        if i % 2
+        else _finding("MW102", "error", f"e-{i:03d}")
+        for i in range(SUMMARY_FINDINGS)
+    ]
+    text, blocking = _findings(_report(*findings), Enforcement("advisory"))
+    assert blocking == 0
+    assert text.splitlines()[0].strip() == "Guardrails (3 rules)"
+    rows = [line for line in text.splitlines() if "AuthorizationPolicy/ns/" in line]
+    assert [row.split("AuthorizationPolicy/ns/")[1].split()[0] for row in rows] == [
+        f.ref.rsplit("/", 1)[1] for f in findings
+    ]
+    assert "not shown" not in text
+
+
+def test_many_findings_print_blocking_ones_then_errors_before_warnings_and_count_the_rest() -> None:
+    enforcement = Enforcement("advisory", (("MW101", "mandatory"),))
+    findings = (
+        [_finding("MW114", "warning", f"warn-{i:03d}") for i in range(100)]
+        + [_finding("MW102", "error", f"advisory-{i:03d}") for i in range(30)]
+        + [
+            _finding("MW101", "error", f"waived-{i:03d}", waiver="ok (expires 2099-01-01)")
+            for i in range(7)
+        ]
+        + [_finding("MW101", "error", f"blocks-{i:03d}") for i in range(5)]
+    )
+    text, blocking = _findings(_report(*findings), enforcement)
+    assert blocking == 5
+    rows = [line for line in text.splitlines() if "AuthorizationPolicy/ns/" in line]
+    names = [row.split("AuthorizationPolicy/ns/")[1].split()[0] for row in rows]
+    assert len(rows) == SUMMARY_FINDINGS
+    # Blocking ones first, then the advisory errors, then warnings in the report's order;
+    # the waived ones come last, so none of them fits.
+    assert names == (
+        [f"blocks-{i:03d}" for i in range(5)]
+        + [f"advisory-{i:03d}" for i in range(30)]
+        + [f"warn-{i:03d}" for i in range(SUMMARY_FINDINGS - 35)]
+    )
+    assert all("BLOCKS" in row for row in rows[:5])
+    assert (
+        f"Guardrails (3 rules; {SUMMARY_FINDINGS} of 142 findings, blocking and errors first)"
+        in text
+    )
+    left = 142 - SUMMARY_FINDINGS
+    assert f"… {left} more findings not shown (all 142 in out/s/findings.json):\n" in text
+    assert "  MW101 error: 7 more (7 waived)\n  MW114 warning: 85 more\n" in text
+    assert "guardrails: 35 errors, 100 warnings, 7 waived; 5 blocking" in text
+
+
+def test_every_blocking_finding_is_printed_even_beyond_the_cap() -> None:
+    findings = [_finding("MW114", "warning", f"warn-{i:03d}") for i in range(10)] + [
+        _finding("MW102", "error", f"blocks-{i:03d}") for i in range(SUMMARY_FINDINGS + 20)
+    ]
+    text, blocking = _findings(_report(*findings), Enforcement("mandatory"))
+    assert blocking == SUMMARY_FINDINGS + 20
+    assert text.count("BLOCKS") == SUMMARY_FINDINGS + 20
+    assert "warn-" not in text
+    assert "  MW114 warning: 10 more\n" in text
+    assert "MW102 error:" not in text

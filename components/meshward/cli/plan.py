@@ -86,5 +86,5 @@ def run(args: argparse.Namespace) -> int:
     # Pipes and CI logs get a wide fixed width instead of rich's 80-column fallback.
     console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     print_plan_summary(console, rendered.plan, str(out_dir), weak, planned.notes, rendered.access)
-    print_findings(console, rendered.findings, enforcement)
+    print_findings(console, rendered.findings, enforcement, f"{out_dir}/findings.json")
     return exit_code
