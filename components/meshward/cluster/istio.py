@@ -107,18 +107,13 @@ class IstioMesh(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.installation),
         )
         if args.get("gateway_source_cidrs"):
+            policy = values.gateway_source_policy(mesh, list(args.get("gateway_source_cidrs", [])))
             k8s.apiextensions.CustomResource(
                 f"{name}-internal-gateway-sources",
-                api_version="security.istio.io/v1",
-                kind="AuthorizationPolicy",
-                metadata={
-                    "name": f"{values.INTERNAL_GATEWAY_RESOURCE}-sources",
-                    "namespace": self.ingress_namespace,
-                    "labels": {"app.kubernetes.io/managed-by": "meshward"},
-                },
-                spec=values.gateway_source_policy_spec(
-                    mesh, list(args.get("gateway_source_cidrs", []))
-                ),
+                api_version=policy["apiVersion"],
+                kind=policy["kind"],
+                metadata=policy["metadata"],
+                spec=policy["spec"],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=self.installation),
             )
         for ns in sorted(set(args.get("workload_namespaces", [])) - set(self.namespaces)):

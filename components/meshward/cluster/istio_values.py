@@ -137,6 +137,21 @@ def gateway_source_policy_spec(mesh: MeshInstallConfig, source_cidrs: list[str])
     }
 
 
+def gateway_source_policy(mesh: MeshInstallConfig, source_cidrs: list[str]) -> dict[str, Any]:
+    """The whole AuthorizationPolicy object of `gateway_source_policy_spec`, as `IstioMesh`
+    registers it."""
+    return {
+        "apiVersion": "security.istio.io/v1",
+        "kind": "AuthorizationPolicy",
+        "metadata": {
+            "name": f"{INTERNAL_GATEWAY_RESOURCE}-sources",
+            "namespace": mesh.ingress_namespace,
+            "labels": {"app.kubernetes.io/managed-by": "meshward"},
+        },
+        "spec": gateway_source_policy_spec(mesh, source_cidrs),
+    }
+
+
 def internal_gateway_spec(
     mesh: MeshInstallConfig,
     hostname: str,

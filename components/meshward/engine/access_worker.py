@@ -14,6 +14,15 @@ process would compute. Anything unexpected in the worker (it died, it raised, it
 start) is not reported from there: the caller decides again in-process, where a genuine error
 surfaces with its usual message and traceback.
 
+Deciding ahead: the worker has the config long before the objects (the engine run takes
+seconds to minutes), so it meanwhile forecasts the security objects the platform program
+renders from that config (`forecast_objects`: the compiled mesh and the gateway's source
+policy, in the plan's order) and decides their matrix. When the rendered objects arrive and
+are identical to the forecast (`identical`: the same values of the same types, lists in the
+same order), that answer is sent at once; otherwise (another program, anything that made the
+rendering differ) the worker decides from the rendered objects, as it would have without a
+forecast. The rendered objects stay the truth either way.
+
 Protocol (stdin/stdout of `python -m meshward.engine.access_worker`, pickles, trusted because
 both ends are this module): the parent sends `(cfg, stack)`, then the security objects; the
 worker answers `("ok", matrix, files)` or `("error", text)`.
@@ -26,6 +35,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
@@ -125,26 +135,95 @@ class AccessWorker:
         self._process.wait()
 
 
+def forecast_objects(cfg: PlatformConfig) -> list[dict[str, Any]]:
+    """The `security.istio.io` objects the platform program (`meshward.platform.Platform`)
+    registers for `cfg`, in the plan's order (by URN): the internal gateway's source policy
+    (`IstioMesh`), then `MeshSecurity`'s compiled objects by type and resource name.
+
+    Only a forecast: a program composed differently renders other objects, and the worker
+    then decides from what was rendered (`serve`)."""
+    from meshward.cluster.istio_values import gateway_source_policy
+    from meshward.mesh.compiler import compile_mesh
+
+    mesh = cfg.mesh
+    compiled = compile_mesh(
+        mesh,
+        cfg.jwt_issuers,
+        root_namespace=mesh.root_namespace,
+        trust_domain=mesh.trust_domain,
+        ingress_namespace=mesh.ingress_namespace,
+    )
+
+    def urn_order(obj: dict[str, Any]) -> str:
+        # The URN's tail under `MeshSecurity`: `<type>::<component>-<namespace>-<kind>-<name>`,
+        # where the component's name is common to all and so does not change the order.
+        meta, kind = obj["metadata"], obj["kind"]
+        name = f"{meta['namespace']}-{kind.lower()}-{meta['name']}"
+        return f"kubernetes:{obj['apiVersion']}:{kind}::{name}"
+
+    ahead = []
+    if cfg.network.existing is None:  # the platform limits the gateway to the APIM subnet
+        ahead.append(gateway_source_policy(mesh, [cfg.network.subnets.apim]))
+    return ahead + sorted(compiled, key=urn_order)
+
+
+def identical(a: Any, b: Any) -> bool:
+    """`a == b` with the types held too: `1`, `1.0` and `True`, or a list and a tuple, are
+    not identical (the simulator could tell them apart); mappings compare by key, as `==`."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is dict:
+        return a.keys() == b.keys() and all(identical(v, b[k]) for k, v in a.items())
+    if kind is list or kind is tuple:
+        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _decide(objects: Sequence[Mapping[str, Any]], cfg: PlatformConfig, stack: str) -> bytes:
+    from meshward.mesh.access import access_files, plan_access
+
+    try:
+        matrix = plan_access(objects, cfg)
+        answer: tuple[Any, ...] = ("ok", matrix, access_files(matrix, stack))
+    except Exception:  # reported to the parent, which decides again itself
+        answer = ("error", traceback.format_exc())
+    return pickle.dumps(answer, protocol=_PROTOCOL)
+
+
 def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
     """The worker's side: one `(cfg, stack)`, one list of objects, one answer."""
     import gc
-
-    from meshward.mesh.access import access_files, plan_access
 
     # As in the parent: everything decided stays alive until it is sent, so the cyclic
     # collector would only rescan it.
     gc.disable()
     try:
         cfg, stack = pickle.load(stdin)
-        objects = pickle.load(stdin)
     except EOFError:  # the parent no longer wants an answer
         return
+    # The objects are read as soon as they come, so the parent never waits on a full pipe
+    # while the forecast is still being decided.
+    received: list[Any] = []
+
+    def receive() -> None:
+        with contextlib.suppress(EOFError):
+            received.append(pickle.load(stdin))
+
+    reader = threading.Thread(target=receive, daemon=True)
+    reader.start()
     try:
-        matrix = plan_access(objects, cfg)
-        answer: tuple[Any, ...] = ("ok", matrix, access_files(matrix, stack))
-    except Exception:  # reported to the parent, which decides again itself
-        answer = ("error", traceback.format_exc())
-    pickle.dump(answer, stdout, protocol=_PROTOCOL)
+        forecast: list[dict[str, Any]] | None = forecast_objects(cfg)
+    except Exception:  # nothing to decide ahead; the rendered objects are decided below
+        forecast = None
+    ahead = _decide(forecast, cfg, stack) if forecast is not None else None
+    reader.join()
+    if not received:  # the parent no longer wants an answer
+        return
+    (objects,) = received
+    if ahead is None or not identical(forecast, objects):
+        ahead = _decide(objects, cfg, stack)
+    stdout.write(ahead)
     stdout.flush()
 
 
