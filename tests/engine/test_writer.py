@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import pickle
 import stat
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from meshward.engine import writer
 from meshward.engine.writer import MARKER, check_output_dir, write_tree
 from meshward.errors import UserInputError
+from tests.cli.process import TIMEOUT, command_env
 
 
 def _snapshot(root: Path) -> dict[str, bytes | None]:
@@ -106,3 +114,169 @@ def test_ordinary_permissions_under_the_umask(tmp_path: Path) -> None:
         "out/m/y.yaml": 0o644,
         f"out/{MARKER}": 0o644,
     }
+
+
+# ---- the staged tree and its helper process ----------------------------------------------
+
+
+@pytest.fixture
+def helper(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every staged tree gets a helper process (whatever its size and this machine's cores);
+    returns the helpers started."""
+    monkeypatch.setattr(writer, "HELPER_MIN_FILES", 1)
+    monkeypatch.setattr(writer, "usable_cores", lambda: 2)
+    started: list[Any] = []
+    start = writer._Helper.start.__func__  # type: ignore[attr-defined]
+
+    def recording_start(cls: type[Any], staging: Path) -> Any:
+        made = start(cls, staging)
+        started.append(made)
+        return made
+
+    monkeypatch.setattr(writer._Helper, "start", classmethod(recording_start))
+    return started
+
+
+FILES = {
+    "plan.json": "{}\n",
+    "manifests/a/x.yaml": "name: é 中文\n",
+    "manifests/b/y.yaml": "k: v\n" * 1000,
+    "findings.json": "[]\n",
+}
+
+
+def _files(root: Path) -> dict[str, str]:
+    return {k: v.decode() for k, v in _snapshot(root).items() if v is not None}
+
+
+def _hidden(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name.startswith("."))
+
+
+def test_a_helper_writes_the_files_while_the_caller_goes_on(
+    tmp_path: Path, helper: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here: list[list[str]] = []  # what this process writes itself
+    write_files = writer._write_files
+
+    def spy(staging: Path, files: Any) -> None:
+        here.append(sorted(files))
+        write_files(staging, files)
+
+    monkeypatch.setattr(writer, "_write_files", spy)
+    with writer.staged_tree(tmp_path / "staged") as tree:
+        tree.add({k: v for k, v in FILES.items() if k != "findings.json"})
+        tree.add({"findings.json": FILES["findings.json"]})
+        tree.commit()
+    assert len(helper) == 1
+    assert here == [[MARKER]]  # the helper wrote every file
+    assert _files(tmp_path / "staged") == {**FILES, MARKER: writer.MARKER_TEXT}
+    assert _hidden(tmp_path) == []
+
+
+def test_a_helper_that_cannot_write_fails_the_commit_and_keeps_the_previous_output(
+    tmp_path: Path, helper: list[Any]
+) -> None:
+    write_tree(tmp_path / "out", {"keep.txt": "1"})
+    before = _snapshot(tmp_path)
+    with (
+        pytest.raises(UserInputError, match="cannot write"),
+        writer.staged_tree(tmp_path / "out") as tree,
+    ):
+        tree.add({"d/x": "1", "d": "2"})  # a file and a folder of the same name
+        tree.add({"more.txt": "3"})  # sent after the failure: the helper still reads it
+        tree.commit()
+    assert helper[-1]._process.returncode is not None
+    assert _snapshot(tmp_path) == before
+
+
+def test_a_helper_that_dies_leaves_its_files_to_the_caller(
+    tmp_path: Path, helper: list[Any]
+) -> None:
+    with writer.staged_tree(tmp_path / "out") as tree:
+        tree.add({k: v for k, v in FILES.items() if k != "findings.json"})
+        helper[0]._process.kill()
+        helper[0]._process.wait()
+        tree.add({"findings.json": FILES["findings.json"]})
+        tree.commit()
+    assert _files(tmp_path / "out") == {**FILES, MARKER: writer.MARKER_TEXT}
+    assert _hidden(tmp_path) == []
+
+
+@pytest.mark.parametrize("ending", ["raises", "returns without commit"])
+def test_a_block_that_does_not_commit_leaves_the_previous_output_and_no_helper(
+    tmp_path: Path, helper: list[Any], ending: str
+) -> None:
+    write_tree(tmp_path / "out", {"keep.txt": "1"})
+    before = _snapshot(tmp_path)
+    with contextlib.suppress(RuntimeError), writer.staged_tree(tmp_path / "out") as tree:
+        tree.add({f"manifests/{i}.yaml": "x: 1\n" for i in range(300)})
+        if ending == "raises":
+            raise RuntimeError("rendering failed")
+    assert helper[-1]._process.returncode is not None  # stopped and reaped
+    assert _snapshot(tmp_path) == before
+
+
+def test_a_staged_tree_refuses_a_foreign_folder_before_making_anything(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "mine.txt").write_text("keep me")
+    before = _snapshot(tmp_path)
+    with (
+        pytest.raises(UserInputError, match="not written by meshward"),
+        writer.staged_tree(tmp_path / "out"),
+    ):
+        pytest.fail("the block must not run")
+    assert _snapshot(tmp_path) == before
+
+
+def test_the_helper_answers_an_error_and_reads_on(tmp_path: Path) -> None:
+    stdin = io.BytesIO()
+    for files in ({"d/x": "1", "d": "2"}, {"later.txt": "3"}, None):
+        pickle.dump(files, stdin)
+    stdin.seek(0)
+    stdout = io.BytesIO()
+    (tmp_path / "staging").mkdir()
+
+    writer._serve(tmp_path / "staging", stdin, stdout)
+
+    answer = pickle.loads(stdout.getvalue())
+    assert answer[0] == "error" and answer[2]  # errno, strerror, file name
+    assert not (tmp_path / "staging" / "later.txt").exists()
+    assert stdin.read() == b""  # everything was read
+
+
+INTERRUPTED = """\
+import os, signal, sys, pathlib
+from meshward import interrupts
+from meshward.engine import writer
+interrupts.install()
+writer.HELPER_MIN_FILES = 1
+writer.usable_cores = lambda: 2
+with writer.staged_tree(pathlib.Path(sys.argv[1])) as tree:
+    tree.add({{f"manifests/{{i}}.yaml": "x: 1\\n" * 100 for i in range({count})}})
+    print(tree._helper._process.pid, flush=True)
+    os.kill(os.getpid(), signal.SIGINT)
+    signal.pause()
+"""
+
+
+def test_an_interrupt_stops_the_helper_before_removing_the_staging_folder(
+    tmp_path: Path,
+) -> None:
+    write_tree(tmp_path / "out", {"keep.txt": "1"})
+    before = _snapshot(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED.format(count=3000), str(tmp_path / "out")],
+        env=command_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (
+        130,
+        "meshward: interrupted by SIGINT; nothing was written\n",
+    )
+    with pytest.raises(ProcessLookupError):  # the helper was reaped by then
+        os.kill(int(result.stdout), 0)
+    assert _snapshot(tmp_path) == before

@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from meshward.config import PlatformConfig
+from meshward.cores import usable_cores
 from meshward.mesh.access import AccessMatrix
 
 MIN_WORKLOADS = 200
@@ -48,14 +49,6 @@ MIN_WORKLOADS = 200
 process would cost more than it saves."""
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the OS tells)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    if affinity is not None:
-        return len(affinity(0))
-    return os.cpu_count() or 1
 
 
 def worth_a_worker(cfg: PlatformConfig, cores: int | None = None) -> bool:

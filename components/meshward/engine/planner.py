@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,10 +137,14 @@ class RenderedStack:
     """The guardrail catalogue's verdict on the rendered stack."""
 
 
-def render_stack(planned: PlannedStack) -> RenderedStack:
+def render_stack(
+    planned: PlannedStack, write: Callable[[Mapping[str, str]], None] | None = None
+) -> RenderedStack:
     """Derive the plan document, the access matrix, the guardrail findings and every output
     file from a run (each step a `meshward.phases` phase). With the run's access worker the
-    matrix is decided there while this process renders the other files."""
+    matrix is decided there while this process renders the other files. Each file is handed
+    to `write` (a `StagedTree.add`) once, as soon as it is rendered: most of them before the
+    guardrails run."""
     worker = planned.access_worker
     try:
         with phase("plan-document"):
@@ -152,6 +157,10 @@ def render_stack(planned: PlannedStack) -> RenderedStack:
         settings = json.dumps(mesh_settings(planned.config).to_json(), indent=2) + "\n"
         with phase("files"):
             files = plan_files(plan, {MESH_SETTINGS_JSON: settings}, objects)
+        if write is not None:
+            with phase("write"):
+                write(files)
+        written = set(files)
         with phase("guardrails"):
             findings = check_plan(
                 plan,
@@ -171,4 +180,7 @@ def render_stack(planned: PlannedStack) -> RenderedStack:
         if worker is not None:
             worker.close()
     files.update(access_texts)
+    if write is not None:
+        with phase("write"):
+            write({path: text for path, text in files.items() if path not in written})
     return RenderedStack(planned, plan, access, dict(sorted(files.items())), findings)

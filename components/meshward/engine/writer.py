@@ -1,15 +1,29 @@
 """Write a set of files as one folder, atomically (all of them or none), and only over a folder
-meshward wrote itself."""
+meshward wrote itself.
+
+A large set of files can be written while the caller goes on rendering (`staged_tree`): a
+helper process (`python -m meshward.engine.writer <staging>`) fills the hidden staging folder
+with the files handed to it, and the caller swaps the folder into place once everything is
+there. Not a thread: creating a file is three system calls, and after each one a thread must
+win the interpreter lock back from a busy caller (up to 5 ms each time), so a writer thread
+beside CPU-bound rendering wrote a few dozen files a second.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 import secrets
 import shutil
-from collections.abc import Mapping
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import IO, Any
 
 from meshward import interrupts
+from meshward.cores import usable_cores
 from meshward.errors import Problem, UserInputError
 
 MARKER = ".meshward-output"
@@ -82,25 +96,168 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
     Files go to a hidden sibling first, which is then renamed into place, so a failure or an
     interrupt at any point leaves the previous output (or nothing), and no hidden folder.
     """
-    check_output_dir(out_dir)
-    out_dir = out_dir.resolve()
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = _new_sibling(out_dir, "tmp")
-    except OSError as exc:
-        raise UserInputError([Problem(str(out_dir), f"cannot write: {exc.strerror}")]) from None
-    with interrupts.removed_on_interrupt(staging):
+    with staged_tree(out_dir) as tree:
+        tree.add(files)
+        tree.commit()
+
+
+HELPER_MIN_FILES = 500
+"""A first `StagedTree.add` of this many files or more gets a helper process, when this
+process may use a second core (fewer files are written in less time than a start costs)."""
+
+
+class _Helper:
+    """The helper process of one staging folder (protocol: pickles on its stdin, each a
+    mapping of files or None for the end; one answer on its stdout, `("ok",)` or
+    `("error", errno, strerror, filename)`)."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self._process = process
+
+    @classmethod
+    def start(cls, staging: Path) -> _Helper | None:
+        # Imports meshward as this process does (same interpreter and search path).
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         try:
-            _write_files(staging, {**files, MARKER: MARKER_TEXT})
+            process = subprocess.Popen(
+                [sys.executable, "-m", __name__, os.fspath(staging)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError:
+            return None
+        return cls(process)
+
+    def send(self, files: Mapping[str, str] | None) -> bool:
+        """Hand over `files` (None: there are no more); False if the helper is gone."""
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            pickle.dump(None if files is None else dict(files), stdin, pickle.HIGHEST_PROTOCOL)
+            stdin.flush()
+        except (OSError, ValueError):  # the helper is gone (broken pipe, closed stream)
+            return False
+        return True
+
+    def finish(self) -> tuple[Any, ...] | None:
+        """Its answer once every file is written, or None if it died."""
+        stdout = self._process.stdout
+        assert stdout is not None
+        if not self.send(None):
+            return None
+        try:
+            answer = pickle.load(stdout)
+        except Exception:  # a dead helper: EOF, a truncated pickle
+            return None
+        return answer if isinstance(answer, tuple) and answer else None
+
+    def stop(self) -> None:
+        """Stop it (done, or no longer wanted) and reap it: nothing writes after this."""
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+
+
+class StagedTree:
+    """The files of one `staged_tree`: `add` them as they are rendered, then `commit`."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self._out_dir = out_dir
+        self.staging: Path | None = None
+        self._helper: _Helper | None = None
+        self._handed: dict[str, str] = {}
+        """Everything given to the helper, to be written here should it die."""
+        self.committed = False
+
+    def add(self, files: Mapping[str, str]) -> None:
+        """Write `files` (relative path → text) into the staging folder: by the helper, while
+        the caller goes on, when there is one; here and now otherwise."""
+        try:
+            if self.staging is None:
+                self.staging = self._begin()
+                if len(files) >= HELPER_MIN_FILES and usable_cores() >= 2:
+                    self._helper = _Helper.start(self.staging)
+            if self._helper is not None:
+                self._handed.update(files)
+                if self._helper.send(files):
+                    return
+                self._helper_failed()
+                return
+            _write_files(self.staging, files)
+        except OSError as exc:
+            raise _cannot_write(self._out_dir, exc) from None
+
+    def _begin(self) -> Path:
+        self._out_dir.parent.mkdir(parents=True, exist_ok=True)
+        return _new_sibling(self._out_dir, "tmp")
+
+    def _helper_failed(self) -> None:
+        assert self._helper is not None and self.staging is not None
+        self._helper.stop()
+        self._helper = None
+        _write_files(self.staging, self._handed)  # again, whatever the helper had written
+
+    def stop_helper(self) -> None:
+        """Stop the helper, if any, without waiting for its files (the run is ending)."""
+        if self._helper is not None:
+            self._helper.stop()
+            self._helper = None
+
+    def commit(self) -> None:
+        """Wait for the helper's files, add the `MARKER` and put the folder in place."""
+        try:
+            if self.staging is None:
+                self.staging = self._begin()
+            if self._helper is not None:
+                answer = self._helper.finish()
+                if answer is None:
+                    self._helper_failed()
+                else:
+                    self.stop_helper()
+                    if answer[0] != "ok":
+                        _, errno, strerror, filename = answer
+                        raise OSError(errno, strerror, filename)
+            _write_files(self.staging, {MARKER: MARKER_TEXT})
             with interrupts.deferred():
-                _swap(staging, out_dir)
-        except BaseException as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            if isinstance(exc, OSError):
-                raise UserInputError(
-                    [Problem(str(out_dir), f"cannot write: {exc.strerror or exc}")]
-                ) from None
-            raise
+                _swap(self.staging, self._out_dir)
+            self.committed = True
+        except OSError as exc:
+            raise _cannot_write(self._out_dir, exc) from None
+
+
+def _cannot_write(out_dir: Path, exc: OSError) -> UserInputError:
+    return UserInputError([Problem(str(out_dir), f"cannot write: {exc.strerror or exc}")])
+
+
+@contextlib.contextmanager
+def staged_tree(out_dir: Path) -> Iterator[StagedTree]:
+    """`write_tree` in steps: the block adds files as it renders them (`StagedTree.add`) and
+    ends with `StagedTree.commit`, which replaces `out_dir` with exactly those files and the
+    `MARKER`. The same guarantees: a folder meshward did not write is refused on entry
+    (nothing made); a block that raises, is interrupted or does not commit leaves the previous
+    output (or nothing), no hidden folder and no helper still writing. Nothing is made (not
+    even `out_dir`'s parent) before the first file."""
+    check_output_dir(out_dir)
+    tree = StagedTree(out_dir.resolve())
+
+    def discard() -> None:
+        # The helper first: it must not create files in a folder being removed.
+        tree.stop_helper()
+        if tree.staging is not None:
+            shutil.rmtree(tree.staging, ignore_errors=True)
+
+    with interrupts.cleaned_up_on_interrupt(discard):
+        try:
+            yield tree
+        finally:
+            if not tree.committed:
+                discard()
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
@@ -113,7 +270,7 @@ def _write_files(staging: Path, files: Mapping[str, str]) -> None:
     workload plan writes 3,259 files into about 100 folders)."""
     # Plain strings, not `Path`s: building two `Path`s per file cost more than the writes' own
     # Python work.
-    made = {os.fspath(staging)}
+    made = {os.fspath(staging)}  # made by the caller
     for relative, text in sorted(files.items()):
         target = os.path.join(staging, relative)  # noqa: PTH118
         folder = os.path.dirname(target)  # noqa: PTH120
@@ -144,3 +301,27 @@ def _swap(staging: Path, out_dir: Path) -> None:
         retired.rename(out_dir)
         raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _serve(staging: Path, stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """The helper's side: write each mapping of files received until None, then answer. After
+    a failure it reads on without writing, so the caller never blocks on a full pipe."""
+    failed: OSError | None = None
+    try:
+        while (files := pickle.load(stdin)) is not None:
+            if failed is None:
+                try:
+                    _write_files(staging, files)
+                except OSError as exc:
+                    failed = exc
+    except EOFError:  # the caller no longer wants an answer
+        return
+    answer: tuple[Any, ...] = (
+        ("ok",) if failed is None else ("error", failed.errno, failed.strerror, failed.filename)
+    )
+    pickle.dump(answer, stdout, pickle.HIGHEST_PROTOCOL)
+    stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve(Path(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer)
