@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -103,3 +104,41 @@ def test_the_sdks_helpers_are_back_after_a_run() -> None:
     run_function(lambda: pulumi.export("x", 1), "p", "s", {})
     assert sdk_resource._get_stack_trace is SDK_STACK_TRACE
     assert rpc.contains_unknowns is SDK_CONTAINS_UNKNOWNS
+
+
+def test_a_loop_of_resources_gets_the_sdks_trace_for_each() -> None:
+    # The same caller frame at alternating lines, as a component's loop over its objects.
+    traces = []
+    for _ in range(3):
+        traces.append(_Concrete().traces)
+        traces.append(_Concrete().traces)
+    assert all(ours == sdk and ours.frames for sdk, ours in traces)
+    assert traces[0][1].frames[0].pc.line != traces[1][1].frames[0].pc.line
+    # Each answer is its own message: changing one changes no other.
+    traces[0][1].frames[0].pc.line = 0
+    assert traces[2][1] == traces[2][0]
+
+
+def _made_in_a_generator() -> Iterator[_Concrete]:
+    while True:
+        yield _Concrete()
+
+
+def _resume(made: Iterator[_Concrete]) -> _Concrete:
+    return next(made)
+
+
+def test_a_generator_resumed_from_elsewhere_gets_the_sdks_trace_each_time() -> None:
+    # The generator's frame asks from the same line each time, below a different caller.
+    made = _made_in_a_generator()
+    first, second = next(made).traces, _resume(made).traces
+    assert first[1] == first[0] and second[1] == second[0]
+    assert len(second[1].frames) == len(first[1].frames) + 1
+
+
+def test_no_frame_is_held_after_a_run() -> None:
+    def program() -> None:
+        pulumi.ComponentResource("meshward:test:Thing", "thing")
+
+    run_function(program, "p", "s", {})
+    assert sdk_helpers._last is None
