@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from meshward.kube.crd import CrdFileError, CrdRegistry
+from meshward.kube import crd
+from meshward.kube.crd import CrdFileError, CrdRegistry, crd_documents
 
 WIDGET_CRD = """\
 # Not Istio: a made-up kind, to show the loader takes any CRD file.
@@ -220,3 +221,67 @@ def test_every_istio_crd_loads_and_every_rule_compiles() -> None:
     paths = {p.path for p in registry.problems(entry)}
     assert "spec.ports[0].number" in paths  # CEL: 0 < self && self <= 65535
     assert "spec" in paths  # CEL: CIDR addresses need resolution NONE or STATIC
+
+
+GADGET_CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  names:
+    kind: Gadget
+    plural: gadgets
+  scope: Cluster
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer, maximum: 3}
+"""
+
+
+def test_deferred_registry_answers_as_the_eager_one() -> None:
+    # One document in the usual layout (read when used), one in flow style (read at once),
+    # a non-CRD document, and a later definition of a kind replacing the earlier one.
+    text = "\n---\n".join([GADGET_CRD, WIDGET_CRD, "apiVersion: v1\nkind: ConfigMap\n", GADGET_CRD])
+    eager = CrdRegistry(crd_documents(text, "all.yaml"))
+    deferred = CrdRegistry.deferred([(text, "all.yaml")])
+    assert list(deferred.kinds) == list(eager.kinds)
+    assert deferred.groups == eager.groups
+    gadget = {"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}}
+    for obj in (
+        widget({"size": 11}),
+        widget({}) | {"kind": "Nope"},
+        gadget | {"spec": {"size": 4}},
+    ):
+        assert deferred.problems(obj) == eager.problems(obj)
+        assert deferred.problems(obj)
+
+
+def test_deferred_registry_reads_a_kind_only_when_used() -> None:
+    broken = GADGET_CRD.replace("    served: true", "    served: [true")
+    registry = CrdRegistry.deferred([(f"---\n{WIDGET_CRD}---\n{broken}", "crds.yaml")])
+    assert ("example.com", "Gadget") in registry.kinds
+    assert found(registry, widget({"size": 1})) == []
+    with pytest.raises(CrdFileError, match=r"crds\.yaml document 2: not valid YAML"):
+        registry.problems({"apiVersion": "example.com/v1", "kind": "Gadget"})
+
+
+def test_a_deferred_document_must_hold_the_kind_its_lines_name() -> None:
+    # The lines name Gadget, but YAML's last `kind:` wins: Gizmo.
+    lying = GADGET_CRD.replace("    plural: gadgets", "    plural: gadgets\n    kind: Gizmo")
+    assert crd._crd_key(lying) is None
+    # Its lines name example.com/Gadget, but YAML's last `spec:` wins.
+    lying = GADGET_CRD + "spec: {group: other.io, names: {kind: Gadget}, versions: []}\n"
+    assert crd._crd_key(lying) == ("example.com", "Gadget")
+    with pytest.raises(CrdFileError, match="not the one CustomResourceDefinition"):
+        crd._read_one(lying, "x.yaml", ("example.com", "Gadget"))

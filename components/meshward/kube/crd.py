@@ -3,12 +3,15 @@
 `CrdRegistry.from_files(path, ...)` reads every `CustomResourceDefinition` in YAML files (other
 documents are ignored) and compiles each served version's schema and CEL rules once. Adding
 kinds is adding a file. `registry.problems(obj)` answers what the API server would answer on
-create: served version, kind, ObjectMeta, structural schema, CEL rules.
+create: served version, kind, ObjectMeta, structural schema, CEL rules. `CrdRegistry.deferred`
+reads and compiles each kind of known-good files (meshward's vendored CRDs) on its first use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,11 +63,29 @@ class CrdRegistry:
     """The kinds of a set of CRDs, indexed by (group, kind)."""
 
     def __init__(self, crds: Iterable[Mapping[str, Any]]) -> None:
-        self.kinds: dict[tuple[str, str], CrdKind] = {}
+        kinds: dict[tuple[str, str], CrdKind] = {}
         for crd in crds:
             kind = _compile_crd(crd)
-            self.kinds[(kind.group, kind.kind)] = kind
+            kinds[(kind.group, kind.kind)] = kind
+        self.kinds: Mapping[tuple[str, str], CrdKind] = kinds
         self.groups = frozenset(group for group, _ in self.kinds)
+
+    @classmethod
+    def deferred(cls, texts: Iterable[tuple[str, str]]) -> CrdRegistry:
+        """The CRDs of YAML `texts` ((text, source name) pairs, later definitions of a kind
+        replacing earlier ones, as in `CrdRegistry(...)`), each kind read and compiled on its
+        first use: a plan checks five of the thirteen vendored Istio kinds, and the other
+        eight (the largest schemas among them) cost more to parse and compile than those five.
+
+        For files known to be well formed: a document that cannot be read or compiled is
+        reported when its kind is first used, not here."""
+        registry = cls.__new__(cls)
+        pending: dict[tuple[str, str], Callable[[], CrdKind]] = {}
+        for text, source in texts:
+            pending.update(_crd_sources(text, source))
+        registry.kinds = _DeferredKinds(pending)
+        registry.groups = frozenset(group for group, _ in pending)
+        return registry
 
     @classmethod
     def from_files(cls, *paths: Path) -> CrdRegistry:
@@ -152,6 +173,108 @@ def crd_documents(text: str, source: str) -> list[Mapping[str, Any]]:
     except yaml.YAMLError as exc:
         raise CrdFileError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
     return [d for d in documents if isinstance(d, Mapping) and d.get("kind") == CRD_KIND]
+
+
+class _DeferredKinds(Mapping[tuple[str, str], CrdKind]):
+    """(group, kind) -> the kind, its document read and compiled on first lookup."""
+
+    def __init__(self, pending: dict[tuple[str, str], Callable[[], CrdKind]]) -> None:
+        self._pending = pending
+        self._compiled: dict[tuple[str, str], CrdKind] = {}
+
+    def __getitem__(self, key: tuple[str, str]) -> CrdKind:
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = self._pending[key]()
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        # Without reading the kind (`Mapping`'s own answer looks it up).
+        return key in self._pending
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._pending)
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+
+# A YAML stream's document markers, and the header lines a CRD is known by in the layout
+# `kubectl`, Helm and controller-gen write (block style, two-space indentation, the spec's
+# `group` and `names` before its `versions`).
+_DOCUMENT_START = re.compile(r"\n---[ \t]*(?=\n|\Z)")
+_FIRST_DOCUMENT_START = re.compile(r"---[ \t]*(?=\n|\Z)")
+_VERSIONS = "\n  versions:"
+_CRD_LINE = re.compile(r"^kind: CustomResourceDefinition[ \t]*$", re.M)
+_TOP_LEVEL = re.compile(r"^[^ \t#\n]", re.M)
+_SPEC = re.compile(r"^spec:[ \t]*$", re.M)
+_GROUP = re.compile(r"^  group: ([A-Za-z0-9.-]+)[ \t]*$", re.M)
+_NAMES = re.compile(r"^  names:[ \t]*$", re.M)
+_SPEC_KEY = re.compile(r"^  [^ \t#\n]", re.M)
+_KIND = re.compile(r"^    kind: ([A-Za-z0-9]+)[ \t]*$", re.M)
+
+
+def _crd_sources(text: str, source: str) -> dict[tuple[str, str], Callable[[], CrdKind]]:
+    """(group, kind) -> its compiler, for each CRD of a YAML text: a document whose group and
+    kind can be told from its first lines is read and compiled when asked for, any other one
+    now (as `CrdRegistry(crd_documents(...))` would). A deferred document is checked when
+    read: it must hold exactly that one CRD."""
+    found: dict[tuple[str, str], Callable[[], CrdKind]] = {}
+    for at, chunk in enumerate(_documents(text)):
+        key = _crd_key(chunk)
+        if key is None:
+            for crd in crd_documents(chunk, source):
+                compiled = _compile_crd(crd)
+                found[(compiled.group, compiled.kind)] = functools.partial(_same, compiled)
+        else:
+            name = f"{source} document {at + 1}"
+            found[key] = functools.partial(_read_one, chunk, name, key)
+    return found
+
+
+def _documents(text: str) -> list[str]:
+    """The texts of a YAML stream's documents (the whole text when it has a directive, which
+    belongs to the stream's next document only)."""
+    if text.startswith("%") or "\n%" in text:
+        return [text]
+    chunks = _DOCUMENT_START.split(text)
+    first = _FIRST_DOCUMENT_START.match(chunks[0])
+    if first is not None:
+        chunks[0] = chunks[0][first.end() :]
+    return chunks
+
+
+def _crd_key(chunk: str) -> tuple[str, str] | None:
+    """(group, kind) of a document that is one CRD in the usual layout, else None."""
+    end = chunk.find(_VERSIONS)
+    head = chunk if end < 0 else chunk[:end]
+    if len(_CRD_LINE.findall(head)) != 1 or len(_SPEC.findall(head)) != 1:
+        return None
+    spec = _block(head, _SPEC, _TOP_LEVEL)
+    names = _block(spec, _NAMES, _SPEC_KEY) if len(_NAMES.findall(spec)) == 1 else ""
+    groups, kinds = _GROUP.findall(spec), _KIND.findall(names)
+    return (groups[0], kinds[0]) if len(groups) == 1 and len(kinds) == 1 else None
+
+
+def _same(kind: CrdKind) -> CrdKind:
+    return kind
+
+
+def _block(text: str, header: re.Pattern[str], sibling: re.Pattern[str]) -> str:
+    """The lines after `header` up to the next line at the header's own indentation."""
+    start = header.search(text)
+    if start is None:
+        return ""
+    end = sibling.search(text, start.end())
+    return text[start.end() : end.start() if end else len(text)]
+
+
+def _read_one(chunk: str, source: str, key: tuple[str, str]) -> CrdKind:
+    crds = crd_documents(chunk, source)
+    kind = _compile_crd(crds[0]) if len(crds) == 1 else None
+    if kind is None or (kind.group, kind.kind) != key:
+        raise CrdFileError(f"{source}: not the one CustomResourceDefinition of {'/'.join(key)}")
+    return kind
 
 
 def _compile_crd(crd: Mapping[str, Any]) -> CrdKind:

@@ -164,3 +164,19 @@ def test_crd_layer_reports_the_same_fields_as_the_shared_checker(tmp_path: Path)
         != theirs.get(str(file), set())
     }
     assert differences == {}
+
+
+def test_every_vendored_crd_is_read_only_when_its_kind_is_used() -> None:
+    # Each document's group and kind are told from its lines (no document is read up front),
+    # and they are the ones its YAML says.
+    from meshward.kube.crd import _crd_key, _documents, crd_documents
+
+    for path in vendored_crd_files():
+        text = path.read_text(encoding="utf-8")
+        parsed = [(d["spec"]["group"], d["spec"]["names"]["kind"]) for d in crd_documents(text, "")]
+        told = [_crd_key(chunk) for chunk in _documents(text)]
+        assert [k for k in told if k is not None] == parsed
+        assert all(
+            k is not None or not crd_documents(c, "")
+            for k, c in zip(told, _documents(text), strict=True)
+        )

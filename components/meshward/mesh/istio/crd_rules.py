@@ -3,7 +3,7 @@
 `crds/security-crds.yaml` is Istio's CRD file for the security.istio.io kinds at a pinned
 commit (its first line names the commit and the licence, Apache-2.0). Every `*.yaml` in
 `crds/` is loaded, so supporting more Istio kinds (Telemetry, ServiceEntry, ...) is adding
-Istio's CRD file for them there. Loaded once, on first use.
+Istio's CRD file for them there. Each kind is read and compiled once, on first use.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from meshward.errors import Problem
-from meshward.kube.crd import CrdRegistry, crd_documents
+from meshward.kube.crd import CrdRegistry
 
 CRD_PACKAGE = "meshward.mesh.istio"
 CRD_FOLDER = "crds"
@@ -24,13 +24,14 @@ CRD_FOLDER = "crds"
 
 @cache
 def istio_crds() -> CrdRegistry:
-    """Every CRD vendored in `meshward/mesh/istio/crds/`, compiled once."""
+    """Every CRD vendored in `meshward/mesh/istio/crds/`, each kind compiled once, when first
+    used (`CrdRegistry.deferred`)."""
     folder = files(CRD_PACKAGE).joinpath(CRD_FOLDER)
-    documents = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith((".yaml", ".yml")):
-            documents += crd_documents(entry.read_text(encoding="utf-8"), entry.name)
-    return CrdRegistry(documents)
+    return CrdRegistry.deferred(
+        (entry.read_text(encoding="utf-8"), entry.name)
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith((".yaml", ".yml"))
+    )
 
 
 def vendored_crd_files() -> list[Path]:
