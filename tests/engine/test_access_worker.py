@@ -272,3 +272,17 @@ def test_a_worker_whose_parent_leaves_before_the_objects_answers_nothing() -> No
     access_worker.serve(stdin, stdout)
 
     assert stdout.getvalue() == b""
+
+
+def test_a_mesh_above_the_forecast_bound_is_decided_only_from_the_rendered_objects(
+    decided: list[list[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = _dev_config()
+    monkeypatch.setattr(access_worker, "AHEAD_MAX_WORKLOADS", len(cfg.mesh.workloads) - 1)
+    objects = _dev_security_objects()
+
+    answer = _serve(cfg, objects)
+
+    assert decided == [objects]
+    expected = plan_access(objects, cfg)
+    assert answer == ("ok", expected, access_files(expected, "dev"))

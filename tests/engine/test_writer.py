@@ -280,3 +280,14 @@ def test_an_interrupt_stops_the_helper_before_removing_the_staging_folder(
     with pytest.raises(ProcessLookupError):  # the helper was reaped by then
         os.kill(int(result.stdout), 0)
     assert _snapshot(tmp_path) == before
+
+
+def test_files_too_large_for_a_helper_are_written_here(
+    tmp_path: Path, helper: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "HELPER_MAX_CHARS", sum(map(len, FILES.values())) - 1)
+    with writer.staged_tree(tmp_path / "out") as tree:
+        tree.add(FILES)
+        tree.commit()
+    assert helper == []
+    assert _files(tmp_path / "out") == {**FILES, MARKER: writer.MARKER_TEXT}

@@ -48,6 +48,11 @@ MIN_WORKLOADS = 200
 """Below this many workloads the matrix takes a fraction of a second and a second Python
 process would cost more than it saves."""
 
+AHEAD_MAX_WORKLOADS = 2_000
+"""Above this many workloads the worker decides only once the rendered objects come (no
+forecast): deciding 5,000 takes about 500 MiB at its peak, which during the engine run would
+fall on top of the plan's own peak there (the 2 GiB the issue allows the whole plan)."""
+
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
@@ -205,10 +210,11 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
     reader = threading.Thread(target=receive, daemon=True)
     reader.start()
-    try:
-        forecast: list[dict[str, Any]] | None = forecast_objects(cfg)
-    except Exception:  # nothing to decide ahead; the rendered objects are decided below
-        forecast = None
+    forecast: list[dict[str, Any]] | None = None
+    if len(cfg.mesh.workloads) <= AHEAD_MAX_WORKLOADS:
+        # A forecast that fails decides nothing ahead; the rendered objects are decided below.
+        with contextlib.suppress(Exception):
+            forecast = forecast_objects(cfg)
     ahead = _decide(forecast, cfg, stack) if forecast is not None else None
     reader.join()
     if not received:  # the parent no longer wants an answer

@@ -103,7 +103,17 @@ def write_tree(out_dir: Path, files: Mapping[str, str]) -> None:
 
 HELPER_MIN_FILES = 500
 """A first `StagedTree.add` of this many files or more gets a helper process, when this
-process may use a second core (fewer files are written in less time than a start costs)."""
+process may use a second core (fewer files are written in less time than a start costs)..."""
+HELPER_MAX_CHARS = 48 * 2**20
+"""... and of at most this many characters in all (a 1,000-workload plan writes about 20
+million): the helper holds what it was handed, and a larger plan's files are written here as
+before rather than add that much memory beside the plan's own peak."""
+
+
+def _worth_a_helper(files: Mapping[str, str]) -> bool:
+    if len(files) < HELPER_MIN_FILES or usable_cores() < 2:
+        return False
+    return sum(map(len, files.values())) <= HELPER_MAX_CHARS
 
 
 class _Helper:
@@ -181,7 +191,7 @@ class StagedTree:
         try:
             if self.staging is None:
                 self.staging = self._begin()
-                if len(files) >= HELPER_MIN_FILES and usable_cores() >= 2:
+                if _worth_a_helper(files):
                     self._helper = _Helper.start(self.staging)
             if self._helper is not None:
                 self._handed.update(files)
