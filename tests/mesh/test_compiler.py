@@ -9,9 +9,15 @@ from typing import Any
 import pytest
 import yaml
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from meshward.errors import ConfigError
-from meshward.mesh.compiler import BREAK_GLASS_ANNOTATION, INTENT_ANNOTATION, principal
+from meshward.mesh.compiler import (
+    BREAK_GLASS_ANNOTATION,
+    INTENT_ANNOTATION,
+    principal,
+    sorted_json_encoder,
+)
 from meshward.mesh.simulation import MeshSettings, Request, simulate
 from tests.mesh.intent_support import BASE_MESH, ISSUER, by_key, compiled, config
 from tests.mesh.test_compiler_property import compiled as compiled_property
@@ -412,3 +418,28 @@ def test_compiled_rules_are_their_canonical_json_round_trip(
         assert json.dumps(rules) == json.dumps(canonical)
     lists = [x for obj in objects for x in _lists(obj["spec"].get("rules", []))]
     assert len({id(x) for x in lists}) == len(lists)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(st.characters(codec="utf-8"), max_size=6),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(value=JSON_VALUES)
+def test_sorted_json_encoder_gives_json_dumps_text(value: Any) -> None:
+    # The compilers order rules by this text: it must be json.dumps' (non-ASCII, escapes,
+    # floats such as NaN and -0.0, nesting, key order) with either pair of separators.
+    for items, keys in ((",", ":"), (", ", ": ")):
+        encode = sorted_json_encoder(items, keys)
+        assert encode(value) == json.dumps(value, sort_keys=True, separators=(items, keys))
+    with pytest.raises(TypeError):
+        sorted_json_encoder(",", ":")({"a": {1, 2}})

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from meshward.collector import collector_paused
@@ -65,9 +66,43 @@ def principal(trust_domain: str, namespace: str, service_account: str) -> str:
     return f"{trust_domain}/ns/{namespace}/sa/{service_account}"
 
 
-#: `json.dumps(value, sort_keys=True, separators=(",", ":"))` with the encoder built once
-#: (`json.dumps` with arguments builds a new one per call: a fifth of its cost on a rule).
-_canon: Callable[[Any], str] = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+def sorted_json_encoder(item_separator: str, key_separator: str) -> Callable[[Any], str]:
+    """`json.dumps(value, sort_keys=True, separators=(item_separator, key_separator))` for
+    the acyclic values of plain JSON types the compilers order and deduplicate by, with
+    CPython's C encoder built once and called directly.
+
+    `json.dumps` (or a kept `JSONEncoder.encode`) builds a new C encoder per call and keeps
+    a dict of every container's id to detect cycles; the values here are trees built in
+    code, so neither is needed (about a third of the encoding's cost; same text, which
+    `tests/mesh/test_compiler.py` holds to `json.dumps`). Without the C encoder (not
+    CPython) this is `JSONEncoder.encode`.
+    """
+    encoder = json.JSONEncoder(
+        sort_keys=True, separators=(item_separator, key_separator), check_circular=False
+    )
+    if c_make_encoder is None:  # pragma: no cover - CPython always has it
+        return encoder.encode
+    encode = c_make_encoder(
+        None,  # no cycle markers (check_circular=False)
+        encoder.default,
+        encode_basestring_ascii,
+        None,  # no indent
+        key_separator,
+        item_separator,
+        True,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+    join = "".join
+
+    def text(value: Any) -> str:
+        return join(encode(value, 0))
+
+    return text
+
+
+#: `json.dumps(value, sort_keys=True, separators=(",", ":"))`.
+_canon: Callable[[Any], str] = sorted_json_encoder(",", ":")
 
 
 def _distinct(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -432,7 +467,8 @@ def _sort_key(obj: dict[str, Any]) -> tuple[int, str, str]:
 
 def _extra(raw: dict[str, Any], index: int) -> dict[str, Any]:
     """A raw object with meshward's label and provenance annotation added (a deep copy)."""
-    obj: dict[str, Any] = json.loads(_canon(raw))
+    # `json.dumps` itself: a raw object comes from YAML, where anchors can make a cycle.
+    obj: dict[str, Any] = json.loads(json.dumps(raw, sort_keys=True, separators=(",", ":")))
     meta = obj["metadata"]
     meta["labels"] = {**(meta.get("labels") or {}), **MANAGED_BY}
     meta["annotations"] = {

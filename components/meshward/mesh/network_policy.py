@@ -18,12 +18,11 @@ scrape of 15020) stay closed unless an access rule lists them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from meshward.collector import collector_paused
-from meshward.mesh.compiler import metadata
+from meshward.mesh.compiler import metadata, sorted_json_encoder
 from meshward.mesh.intent.models import AccessRule, BreakGlassGrant, MeshIntent, Workload
 
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
@@ -154,6 +153,5 @@ def compile_network_policies(intent: MeshIntent, *, ingress_namespace: str) -> l
     return sorted(out, key=lambda o: (o["metadata"]["namespace"], o["metadata"]["name"]))
 
 
-#: `json.dumps(rule, sort_keys=True)` with the encoder built once (`json.dumps` with
-#: arguments builds a new encoder per call).
-_key: Callable[[dict[str, Any]], str] = json.JSONEncoder(sort_keys=True).encode
+#: `json.dumps(rule, sort_keys=True)`.
+_key: Callable[[dict[str, Any]], str] = sorted_json_encoder(", ", ": ")
