@@ -80,6 +80,12 @@ def is_checked(doc: Any) -> bool:
 
 def parse_istio_object(doc: Mapping[str, Any]) -> IstioObject:
     """A manifest dict as a typed object; raises IstioValidationError with every problem."""
+    return _parsed(doc)
+
+
+def _parsed(doc: Mapping[str, Any], *, admit_later: bool = False) -> IstioObject:
+    """`parse_istio_object`; with `admit_later`, the admission rules are left to the caller
+    (`IstioObjectBase._run_admission`), which must run them before anyone sees the object."""
     if not isinstance(doc, Mapping):
         raise IstioValidationError([Problem("", "document must be a mapping (an object)")])
     kind = doc.get("kind")
@@ -92,9 +98,10 @@ def parse_istio_object(doc: Mapping[str, Any]) -> IstioObject:
         raise IstioValidationError(
             [Problem("kind", f"must be one of {', '.join(KINDS)}, got {kind!r} [schema]")]
         )
+    context = {DECODED: True, ADMIT_LATER: True} if admit_later else {DECODED: True}
     try:
         # By alias only: a YAML key `notPaths` is the CRD field, `not_paths` is a typo (C16).
-        return cls.model_validate(doc, by_alias=True, by_name=False, context={DECODED: True})
+        return cls.model_validate(doc, by_alias=True, by_name=False, context=context)
     except ValidationError as exc:
         raise IstioValidationError(problems_from_pydantic(exc)) from None
 
@@ -180,14 +187,11 @@ def _with_istiod_layer(
     ):
         return ValidationResult(None, crd, [])
     try:
-        if built is None:
-            obj = parse_istio_object(doc)
-            warnings = obj.warnings()
-        else:
-            # What `parse_istio_object`'s model validator would have run on it (and raised);
-            # its warnings are what `built.warnings()` would give.
-            warnings = built._run_admission(decoded=True)
-            obj = built
+        # The admission rules `parse_istio_object`'s model validator would run (and raise
+        # for), run here so that their warnings come back with them (`obj.warnings()` would
+        # run them again).
+        obj = _parsed(doc, admit_later=True) if built is None else built
+        warnings = obj._run_admission(decoded=True)
     except IstioValidationError as exc:
         return ValidationResult(None, merge(crd, list(exc.problems)), exc.warnings)
     if crd:
