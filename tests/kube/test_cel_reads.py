@@ -108,3 +108,25 @@ def test_reused_verdicts_give_each_map_its_own_problems() -> None:
         fresh = Checker(compile_schema(raw))
         assert shared.problems(value) == fresh.problems(value)
     assert [p.path for p in shared.problems(values[2])] == ["labels", ""]
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        # The same summary for both (a selector's two rules): remembered together.
+        ['self.all(key, !key.contains("*"))', "self.all(key, key.size() != 0)"],
+        # Different summaries, and a rule with none: each rule on its own.
+        ["has(self.a) || has(self.b)", 'self.all(key, !key.contains("*"))'],
+        ["has(self.a)", "self.size() < 2"],
+    ],
+)
+def test_a_nodes_rules_remembered_together_decide_as_each_rule_does(rules: list[str]) -> None:
+    raw = {
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": True,
+        "x-kubernetes-validations": [{"rule": rule} for rule in rules],
+    }
+    shared = Checker(compile_schema(raw))  # its remembered answers grow over the maps
+    for value in _maps():
+        found = Checker(compile_schema(raw)).walked_problems(value)
+        assert shared.is_clean(value) == (not found), (value, found)

@@ -69,3 +69,20 @@ def test_prebuilt_predicate_gives_the_general_verdict(raw: dict[str, Any]) -> No
 def test_branches_with_other_keywords_use_the_general_walk() -> None:
     assert compile_schema({"type": "object", "required": ["a"]}).presence is None
     assert compile_schema({"oneOf": [{"required": ["a"]}, {"minProperties": 2}]}).presence is None
+
+
+@pytest.mark.parametrize("raw", list(_branches()))
+def test_clean_walk_decides_junctors_as_the_value_checks_do(raw: dict[str, Any]) -> None:
+    # The clean walk tests junctors with the prebuilt predicates instead of asking
+    # `_value_checks`: it may never pass a value the value checks find fault with, and on
+    # maps (what documents hold) it must decide exactly as they do.
+    for extra in ({}, {"type": "object"}, {"type": "object", "maxProperties": 1}):
+        node = compile_schema({**raw, **extra})
+        clean = schema_module._values_clean(node)
+        for value in VALUES:
+            found: list[Any] = []
+            schema_module._value_checks(value, node, "", found)
+            if clean(value):
+                assert not found, (value, found)
+            elif type(value) is dict:
+                assert found, value

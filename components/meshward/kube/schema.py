@@ -17,7 +17,7 @@ import builtins
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -586,7 +586,7 @@ class Checker:
             self._clean_array(node) if list in accepts and node.items is not None else None
         )
         values_clean = _values_clean(node) if node.has_value_checks else None
-        node_rules = [(rule, rule.reads) for rule in node.rules] if self.cel else []
+        rules_pass = _rules_pass(node.rules) if self.cel and node.rules else None
 
         def clean(value: Any) -> bool:
             kind = type(value)
@@ -599,11 +599,7 @@ class Checker:
                 return False
             if values_clean is not None and not values_clean(value):
                 return False
-            # A loop, not any() over a generator: this runs ~100,000 times for a large mesh.
-            for rule, reads in node_rules:  # noqa: SIM110
-                if _verdict(rule, reads, value, kind):
-                    return False
-            return True
+            return rules_pass is None or rules_pass(value, kind)
 
         return clean
 
@@ -711,17 +707,59 @@ def _verdict(rule: Rule, reads: SelfReads | None, value: Any, kind: type) -> str
     return verdict
 
 
+def _rules_pass(rules: Sequence[Rule]) -> Callable[[Any, type], bool]:
+    """`not any(_verdict(rule, rule.reads, value, kind) for rule in rules)` for one node's
+    rules (`kind` is `type(value)`), remembered for all of them at once: per string value,
+    and per `SelfReads.of(value)` of a map when every rule reads the same of it (a
+    selector's two `self.all(key, ...)` rules): one summary and one lookup per value
+    instead of one per rule. Each rule's own verdicts stay remembered by `_verdict`."""
+    pairs = [(rule, rule.reads) for rule in rules]
+    first = pairs[0][1]
+    shared = first if first is not None and all(r == first for _, r in pairs) else None
+    strings: dict[str, bool] = {}
+    maps: dict[Any, bool] = {}
+
+    def each(value: Any, kind: type) -> bool:
+        # A loop, not any() over a generator: this runs ~100,000 times for a large mesh.
+        for rule, reads in pairs:  # noqa: SIM110
+            if _verdict(rule, reads, value, kind):
+                return False
+        return True
+
+    def passes(value: Any, kind: type) -> bool:
+        if kind is str:
+            memo, seen = strings, value
+        elif kind is dict and shared is not None:
+            memo, seen = maps, shared.of(value)
+        else:
+            return each(value, kind)
+        found = memo.get(seen)
+        if found is None:
+            found = each(value, kind)
+            if len(memo) < _MEMO_LIMIT:
+                memo[seen] = found
+        return found
+
+    return passes
+
+
 def _values_clean(node: Schema) -> Clean:
     """Whether `_value_checks` finds nothing in a value of `node`'s type. Lengths, counts,
-    patterns and string enums are tested directly; any other keyword asks `_value_checks`."""
+    patterns, string enums and junctors whose branches have a `presence` predicate (what
+    `_junctors` asks `_satisfies`, e.g. Istio's "at most one of" `oneOf` on every
+    AuthorizationPolicy spec) are tested directly; any other keyword asks `_value_checks`."""
     enum = node.enum
     strings = None if enum is None or any(type(e) is not str for e in enum) else frozenset(enum)
+    one_of = tuple(b.presence for b in node.one_of)
+    any_of = tuple(b.presence for b in node.any_of)
+    not_ = node.not_.presence if node.not_ is not None else None
+    junctors = bool(one_of or any_of or node.not_ is not None)
     if (
         (enum is not None and strings is None)
-        or node.one_of
-        or node.any_of
         or node.all_of
-        or node.not_ is not None
+        or None in one_of
+        or None in any_of
+        or (node.not_ is not None and not_ is None)
         or node.unique_items
         or node.list_type in ("set", "map")
         or node.format in _FORMATS
@@ -766,7 +804,22 @@ def _values_clean(node: Schema) -> Clean:
             )
         return kind in _SCALARS  # numbers: no bounds here; another mapping: ask the walk
 
-    return direct
+    if not junctors:
+        return direct
+    # Every branch has its predicate here (checked above).
+    exactly_one = tuple(p for p in one_of if p is not None)
+    some = tuple(p for p in any_of if p is not None)
+
+    def direct_and_junctors(value: Any) -> bool:
+        # `_junctors` finds nothing: exactly one oneOf branch, some anyOf branch, not `not`.
+        return (
+            direct(value)
+            and (not exactly_one or sum(1 for p in exactly_one if p(value)) == 1)
+            and (not some or any(p(value) for p in some))
+            and not (not_ is not None and not_(value))
+        )
+
+    return direct_and_junctors
 
 
 def _message(rule: Rule, value: Any) -> str:
