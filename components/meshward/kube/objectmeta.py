@@ -47,6 +47,8 @@ LABEL_VALUE_HELP = (
 def metadata_problems(obj: Mapping[str, Any], *, namespaced: bool = True) -> list[Problem]:
     """Why the API server would refuse this object's metadata (empty when it would not)."""
     meta = obj.get("metadata")
+    if type(meta) is dict and _plainly_valid(meta, namespaced):
+        return []  # the usual metadata (a compiled mesh's ~10,000 objects): nothing to word
     if meta is None:
         return [
             Problem("metadata.name", f"Required value: name or generateName is required {_TAG}")
@@ -91,6 +93,61 @@ def metadata_problems(obj: Mapping[str, Any], *, namespaced: bool = True) -> lis
                 )
             )
     return out
+
+
+#: Label entries and annotation keys `_plainly_valid` found valid (bounded, like the
+#: `qualified_name_errors` cache): a compiled mesh repeats the same few thousands of times.
+_VALID_LABELS: set[tuple[str, str]] = set()
+_VALID_ANNOTATION_KEYS: set[str] = set()
+_VALID_LIMIT = 4096
+
+
+def _plainly_valid(meta: dict[str, Any], namespaced: bool) -> bool:
+    """True only if `metadata_problems` finds nothing in `meta`: a dict whose name (set, a
+    string), namespace, labels and annotations are plain strings that pass every rule
+    below. Anything else answers False and the checks below decide and word it."""
+    name = meta.get("name")
+    if type(name) is not str or not name or len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+        return False
+    generate = meta.get("generateName")
+    if generate is not None and type(generate) is not str:
+        return False  # with a name set, generateName is only type-checked
+    namespace = meta.get("namespace")
+    if namespace is not None:
+        if type(namespace) is not str:
+            return False
+        if namespace and (not namespaced or len(namespace) > 63 or not _DNS_LABEL.match(namespace)):
+            return False
+    labels = meta.get("labels")
+    if labels is not None:
+        if type(labels) is not dict:
+            return False
+        for entry in labels.items():
+            if entry not in _VALID_LABELS:
+                key, value = entry
+                if type(key) is not str or type(value) is not str:
+                    return False
+                if _label_problems("metadata.labels", key, value):
+                    return False
+                if len(_VALID_LABELS) < _VALID_LIMIT:
+                    _VALID_LABELS.add(entry)
+    annotations = meta.get("annotations")
+    if annotations is not None:
+        if type(annotations) is not dict:
+            return False
+        size = 0
+        for key, value in annotations.items():
+            if type(key) is not str or type(value) is not str:
+                return False
+            if key not in _VALID_ANNOTATION_KEYS:
+                if qualified_name_errors(key.lower()):
+                    return False
+                if len(_VALID_ANNOTATION_KEYS) < _VALID_LIMIT:
+                    _VALID_ANNOTATION_KEYS.add(key)
+            size += len(key) + len(value)
+        if size > _ANNOTATIONS_MAX_BYTES:
+            return False
+    return True
 
 
 def _string_map(meta: Mapping[str, Any], field: str, check: Any) -> list[Problem]:
