@@ -13,6 +13,7 @@ from meshward.cli.report import (
     SUMMARY_EDGES,
     SUMMARY_FINDINGS,
     print_findings,
+    print_lines,
     print_plan_summary,
     resource_tree,
 )
@@ -280,3 +281,33 @@ def test_every_blocking_finding_is_printed_even_beyond_the_cap() -> None:
     assert "warn-" not in text
     assert "  MW114 warning: 10 more\n" in text
     assert "MW102 error:" not in text
+
+
+_LINES = [
+    "platform.mesh.mtls.workloads[0].ports.9090 = PERMISSIVE: team-0000/svc-00000 port 9090",
+    "[bold]not markup[/] :smile: :not_an_emoji: 'quoted' 0x1F 12.5 https://x.example/a?b=1",
+    "a line long enough to be wrapped on a narrow console " * 4,
+    "",
+    "   leading and trailing spaces   ",
+]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"width": 160, "soft_wrap": True},
+        {"width": 40},
+        {"width": 160, "force_terminal": True, "color_system": "truecolor"},
+        {"width": 160, "force_terminal": True, "color_system": "standard", "no_color": True},
+    ],
+    ids=["pipe", "pipe-narrow", "terminal", "no-color-terminal"],
+)
+def test_lines_print_as_one_print_per_line_does(options: dict[str, Any]) -> None:
+    ours = Console(file=io.StringIO(), **options)
+    print_lines(ours, _LINES)
+    theirs = Console(file=io.StringIO(), **options)
+    for line in _LINES:
+        theirs.print(line, markup=False)
+    assert ours.file.getvalue() == theirs.file.getvalue()  # type: ignore[attr-defined]
+    if options.get("color_system") == "truecolor":
+        assert "\x1b[" in ours.file.getvalue()  # type: ignore[attr-defined]
