@@ -217,10 +217,11 @@ class Platform(pulumi.ComponentResource):
         )
         # Every Kubernetes object waits for the cluster-admin grants and, on a private cluster
         # reached from a peered runner VNet, for the peering (and is deleted before them).
+        cluster_access = [*aks.admin_grants, *network.peerings]
         in_cluster = pulumi.ResourceOptions(
             parent=self,
             providers=[aks.provider],
-            transformations=[kubernetes_after([*aks.admin_grants, *network.peerings])],
+            transformations=[kubernetes_after(cluster_access)],
         )
         self.mesh = IstioMesh(
             f"{name}-mesh",
@@ -248,7 +249,9 @@ class Platform(pulumi.ComponentResource):
                 "trust_domain": self.mesh.trust_domain,
                 "ingress_namespace": self.mesh.ingress_namespace,
                 "path_normalization": cfg.mesh.path_normalization,
-                "installation": self.mesh.installation,
+                # The edges `kubernetes_after` adds, given once for thousands of objects
+                # rather than merged into each one's options (the same dependencies).
+                "installation": [*self.mesh.installation, *cluster_access],
                 "namespaces": self.mesh.namespaces,
             },
             opts=in_cluster,

@@ -43,7 +43,8 @@ class MeshSecurityArgs(TypedDict):
     setting when it is a `MeshConfig`, else Istio's default `BASE` (deny paths then refuse to
     compile, because `//admin` would bypass them)."""
     installation: NotRequired[Sequence[pulumi.Resource]]
-    """Resources that install Istio's CRDs and istiod; every object depends on them."""
+    """Resources that install Istio's CRDs and istiod, and any other the objects must wait
+    for (e.g. the cluster's admin grants); every object depends on them."""
     namespaces: NotRequired[Mapping[str, pulumi.Resource]]
     """Namespaces created alongside, by name: each object depends on its own namespace only
     (depending on all of them would add objects × namespaces edges: 8.5 million at 5,000

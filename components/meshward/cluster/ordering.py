@@ -20,7 +20,19 @@ def kubernetes_after(resources: Sequence[pulumi.Resource]) -> pulumi.ResourceTra
     ) -> pulumi.ResourceTransformationResult | None:
         if not after or not args.type_.startswith("kubernetes:"):
             return None
+        if _depends_on_all(args.opts.depends_on, after):
+            # Nothing to add (the SDK keeps dependencies as a set): the same edges without
+            # merging a copy of the options, for a component that declares thousands of
+            # objects with these resources in their `depends_on` already.
+            return None
         opts = pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(depends_on=after))
         return pulumi.ResourceTransformationResult(args.props, opts)
 
     return transform
+
+
+def _depends_on_all(depends_on: object, resources: Sequence[pulumi.Resource]) -> bool:
+    """Whether a `depends_on` option lists every one of `resources` itself."""
+    return isinstance(depends_on, list) and all(
+        any(listed is resource for listed in depends_on) for resource in resources
+    )
