@@ -15,7 +15,8 @@ Every size runs in a fresh interpreter (so peak memory is that size's own) on a 
 * the engine floor: the very resources the plan registered (same types, names, parents,
   inputs) registered bare, as `CustomResource`/`ComponentResource`, under the same mock
   engine and monitor, with no meshward logic, in the same process right after the plan
-  (up to 1,000 workloads the command and the floor run twice each; the faster run counts);
+  (up to 1,000 workloads the command, the in-process plan and the floor alternate in three
+  rounds and the fastest of each counts; each round's own ratios are shown too);
 * config validation, compile and NetworkPolicies on their own (the steps of the issue), each
   once and cold in five fresh interpreters (the run with the smallest sum counts), and once
   more in the size run's process after its plan;
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import importlib.metadata
 import io
@@ -199,6 +201,9 @@ def measure_steps(size: int, seed: int) -> dict[str, float]:
     return timed
 
 
+PLAN_ROUNDS = 3
+"""Alternating rounds of command, in-process plan and floor up to 1,000 workloads."""
+
 STEP_RUNS = 5
 """Fresh interpreters per size for the steps; the run with the smallest sum is reported."""
 
@@ -233,35 +238,52 @@ def measure_size(size: int, seed: int, plan: bool = True) -> dict[str, Any]:
 
         stack_file = write_stack(ROOT, size, seed)
         planner.plan_stack = keep
+        # Up to 1,000 workloads the command, the in-process plan and the floor run in
+        # alternating rounds (command, plan, floor, command, ...) and the fastest of each
+        # counts: the VM's speed swings by up to 1.5x from minute to minute, so figures taken
+        # minutes apart moved the ratio by up to a third; each round's own plan-to-floor
+        # ratio (taken within half a minute) is shown beside them.
+        rounds = PLAN_ROUNDS if size <= 1000 else 1
+        commands: list[dict[str, Any]] = []
+        plans: list[dict[str, Any]] = []
+        floors: list[float] = []
         try:
-            # Up to 1,000 workloads, the command and the floor each run twice and the faster
-            # run counts: one run alone moved the ratio by up to a third with the VM's swings.
-            repeat = 2 if size <= 1000 else 1
-            commands = [measure_command(name) for _ in range(repeat)]
-            out |= min(commands, key=lambda c: float(c["command"]))
-            out["command_peak_mib"] = max(c["command_peak_mib"] for c in commands)
-            with tempfile.TemporaryDirectory() as tmp, recording() as phases:
-                argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
-                with contextlib.redirect_stdout(io.StringIO()), PeakSampler() as together:
-                    seconds, code = _clock(lambda: cli_main(argv))
-                out["plan_exit"] = code
-                out["plan"] = seconds
-                out["phases"] = dict(phases)
-                files = sum(len(fs) for _, _, fs in os.walk(f"{tmp}/out"))
-            out["plan_files"] = files
-            out["plan_peak_mib"] = _peak_mib()
-            out["plan_peak_all_mib"] = together.mib
+            for at in range(rounds):
+                commands.append(measure_command(name))
+                with tempfile.TemporaryDirectory() as tmp, recording() as phases:
+                    argv = ["plan", "--stack", name, "--project", str(ROOT), "--out", f"{tmp}/out"]
+                    with contextlib.redirect_stdout(io.StringIO()), PeakSampler() as together:
+                        seconds, code = _clock(functools.partial(cli_main, argv))
+                    files = sum(len(fs) for _, _, fs in os.walk(f"{tmp}/out"))
+                plans.append(
+                    {"plan": seconds, "plan_exit": code, "phases": dict(phases), "files": files}
+                )
+                if at == 0:  # the peaks of the first plan, before any floor ran here
+                    out["plan_peak_mib"] = _peak_mib()
+                    out["plan_peak_all_mib"] = together.mib
+                (planned,) = runs
+                runs.clear()
+                floor = floor_program(planned.capture)
+                replay = functools.partial(run_function, floor, PROJECT, name, config)
+                floors.append(_clock(replay)[0])
         finally:
             planner.plan_stack = plan_stack
             stack_file.unlink()
-        (planned,) = runs
+        out |= min(commands, key=lambda c: float(c["command"]))
+        out["command_peak_mib"] = max(c["command_peak_mib"] for c in commands)
+        fastest = min(plans, key=lambda p: float(p["plan"]))
+        out["plan_exit"] = max(p["plan_exit"] for p in plans)
+        out["plan"] = fastest["plan"]
+        out["phases"] = fastest["phases"]
+        out["plan_files"] = fastest["files"]
+        out["floor"] = min(floors)
+        out["rounds"] = [
+            {"command": c["command"], "plan": p["plan"], "floor": f}
+            for c, p, f in zip(commands, plans, floors, strict=True)
+        ]
         out["resources"] = len(planned.capture.registrations)
-        out["floor"] = min(
-            _clock(lambda: run_function(floor_program(planned.capture), PROJECT, name, config))[0]
-            for _ in range(repeat)
-        )
         objects = kubernetes_objects(plan_document(planned.capture))
-        del planned, runs
+        del planned, runs, floor, replay
 
     # The three steps again, in this process after the plan (its heap still allocated): shown
     # beside the fresh-process figures of `measure_steps`, which are the steps' own cost.
@@ -531,6 +553,11 @@ def _cell(r: dict[str, Any], key: str) -> str:
         return "not measured in this run"
     if key in ("ratio", "command_ratio"):
         return f"{value:.2f}×"
+    if key == "round_ratios":
+        return "; ".join(f"{c:.2f}× and {p:.2f}×" for c, p in value) + (
+            f" (medians {statistics.median(c for c, _ in value):.2f}× and "
+            f"{statistics.median(p for _, p in value):.2f}×)"
+        )
     if key == "simulate_per_s":
         return f"{value:,.0f} decisions/s"
     if key == "steps" and r.get("step_sums"):
@@ -550,6 +577,7 @@ ROWS: list[tuple[str, str]] = [
     ("floor", "engine floor (same registrations, no meshward logic)"),
     ("command_ratio", "command ÷ floor"),
     ("ratio", "plan (in process) ÷ floor"),
+    ("round_ratios", "command ÷ floor and plan ÷ floor within each alternating round"),
     ("config", "config validation"),
     ("compile", "compile (Istio objects, incl. admission self-check)"),
     ("network_policies", "NetworkPolicies"),
@@ -598,6 +626,10 @@ def report(sizes: list[dict[str, Any]], once: dict[str, Any], command: str) -> s
             r["ratio"] = r["plan"] / r["floor"]
         if r.get("command") and r.get("floor"):
             r["command_ratio"] = r["command"] / r["floor"]
+        if len(r.get("rounds", ())) > 1:
+            r["round_ratios"] = [
+                (rd["command"] / rd["floor"], rd["plan"] / rd["floor"]) for rd in r["rounds"]
+            ]
     lines = [
         "# Benchmarks",
         "",
