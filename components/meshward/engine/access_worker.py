@@ -31,7 +31,6 @@ worker answers `("ok", matrix, files)` or `("error", text)`.
 from __future__ import annotations
 
 import contextlib
-import os
 import pickle
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from typing import IO, Any
 
 from meshward.config import PlatformConfig
 from meshward.cores import usable_cores
+from meshward.engine.pickle_child import PickleChild
 from meshward.mesh.access import AccessMatrix
 
 MIN_WORKLOADS = 200
@@ -62,61 +62,35 @@ def worth_a_worker(cfg: PlatformConfig, cores: int | None = None) -> bool:
     return spare and len(cfg.mesh.workloads) >= MIN_WORKLOADS and bool(sys.executable)
 
 
-class AccessWorker:
+class AccessWorker(PickleChild):
     """A worker process deciding one plan's access matrix. Start it with `start`, hand it the
     plan's security objects with `submit`, collect with `result`; `close` always."""
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self._process = process
+        super().__init__(process)
         self._submitted = False
 
     @classmethod
     def start(cls, cfg: PlatformConfig, stack: str) -> AccessWorker | None:
         """A worker that has been sent `cfg`, or None when one cannot be started."""
-        # The worker imports meshward exactly as this process does (same interpreter, same
-        # search path), whether meshward is installed, editable or on PYTHONPATH.
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", __name__],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
-        except OSError:
+        process = cls.spawn(__name__)
+        if process is None:
             return None
         worker = cls(process)
-        if not worker._send((cfg, stack)):
+        if not worker.send((cfg, stack)):
             worker.close()
             return None
         return worker
 
-    def _send(self, message: Any) -> bool:
-        stdin = self._process.stdin
-        assert stdin is not None
-        try:
-            pickle.dump(message, stdin, protocol=_PROTOCOL)
-            stdin.flush()
-        except (OSError, ValueError):  # the worker is gone (broken pipe, closed stream)
-            return False
-        return True
-
     def submit(self, objects: Sequence[Mapping[str, Any]]) -> bool:
         """Hand over the plan's Istio security objects; False if the worker is gone."""
-        self._submitted = self._send(list(objects))
+        self._submitted = self.send(list(objects))
         return self._submitted
 
     def result(self) -> tuple[AccessMatrix, dict[str, str]] | None:
         """The matrix and its files (`access.json`, `access.md`), or None when the worker
         failed in any way (the caller then decides in-process)."""
-        stdout = self._process.stdout
-        if not self._submitted or stdout is None:
-            return None
-        try:
-            answer = pickle.load(stdout)
-        except Exception:  # a dead worker: EOF, a truncated pickle
-            return None
+        answer = self.receive() if self._submitted else None
         if not (isinstance(answer, tuple) and answer and answer[0] == "ok"):
             return None
         _, matrix, files = answer
@@ -124,13 +98,7 @@ class AccessWorker:
 
     def close(self) -> None:
         """Stop the worker (it is done or no longer wanted) and reap it."""
-        for stream in (self._process.stdin, self._process.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
+        self.stop()
 
 
 def forecast_objects(cfg: PlatformConfig) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ import os
 import pickle
 import secrets
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import IO, Any
 
 from meshward import interrupts
 from meshward.cores import usable_cores
+from meshward.engine.pickle_child import PickleChild
 from meshward.errors import Problem, UserInputError
 
 MARKER = ".meshward-output"
@@ -116,62 +116,22 @@ def _worth_a_helper(files: Mapping[str, str]) -> bool:
     return sum(map(len, files.values())) <= HELPER_MAX_CHARS
 
 
-class _Helper:
+class _Helper(PickleChild):
     """The helper process of one staging folder (protocol: pickles on its stdin, each a
     mapping of files or None for the end; one answer on its stdout, `("ok",)` or
     `("error", errno, strerror, filename)`)."""
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self._process = process
-
     @classmethod
     def start(cls, staging: Path) -> _Helper | None:
-        # Imports meshward as this process does (same interpreter and search path).
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", __name__, os.fspath(staging)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
-        except OSError:
-            return None
-        return cls(process)
-
-    def send(self, files: Mapping[str, str] | None) -> bool:
-        """Hand over `files` (None: there are no more); False if the helper is gone."""
-        stdin = self._process.stdin
-        assert stdin is not None
-        try:
-            pickle.dump(None if files is None else dict(files), stdin, pickle.HIGHEST_PROTOCOL)
-            stdin.flush()
-        except (OSError, ValueError):  # the helper is gone (broken pipe, closed stream)
-            return False
-        return True
+        process = cls.spawn(__name__, os.fspath(staging))
+        return None if process is None else cls(process)
 
     def finish(self) -> tuple[Any, ...] | None:
         """Its answer once every file is written, or None if it died."""
-        stdout = self._process.stdout
-        assert stdout is not None
         if not self.send(None):
             return None
-        try:
-            answer = pickle.load(stdout)
-        except Exception:  # a dead helper: EOF, a truncated pickle
-            return None
+        answer = self.receive()
         return answer if isinstance(answer, tuple) and answer else None
-
-    def stop(self) -> None:
-        """Stop it (done, or no longer wanted) and reap it: nothing writes after this."""
-        for stream in (self._process.stdin, self._process.stdout):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
 
 
 class StagedTree:
@@ -195,7 +155,7 @@ class StagedTree:
                     self._helper = _Helper.start(self.staging)
             if self._helper is not None:
                 self._handed.update(files)
-                if self._helper.send(files):
+                if self._helper.send(dict(files)):
                     return
                 self._helper_failed()
                 return
