@@ -73,3 +73,12 @@ def test_plainly_valid_metadata_is_what_the_full_checks_accept(
             labels = metas[i].get("labels") or {}
             assert not metas[i].get("name") or any(type(k) is not str for k in labels), metas[i]
     assert sum(answered.values()) > 100
+
+
+@pytest.mark.parametrize("value", [[1, 2], {"x": 1}, None, 3])
+def test_a_label_value_that_is_not_a_string_is_a_located_problem(value: Any) -> None:
+    # A list or map value used to reach a set lookup as part of an unhashable entry.
+    obj = {"metadata": {"name": "a", "namespace": "b", "labels": {"app": value}}}
+    problems = metadata_problems(obj)
+    assert problems
+    assert all(p.path.startswith("metadata.labels") for p in problems)

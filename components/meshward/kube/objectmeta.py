@@ -123,10 +123,11 @@ def _plainly_valid(meta: dict[str, Any], namespaced: bool) -> bool:
         if type(labels) is not dict:
             return False
         for entry in labels.items():
+            key, value = entry
+            # Types first: a list or map value would make the entry unhashable.
+            if type(key) is not str or type(value) is not str:
+                return False
             if entry not in _VALID_LABELS:
-                key, value = entry
-                if type(key) is not str or type(value) is not str:
-                    return False
                 if _label_problems("metadata.labels", key, value):
                     return False
                 if len(_VALID_LABELS) < _VALID_LIMIT:
