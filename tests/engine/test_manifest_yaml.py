@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from meshward.engine.plan import _sort_nested, kubernetes_objects, manifest_yaml, to_yaml
+from tests.support import TRICKY_YAML_STRINGS as TRICKY
 
 
 def _former(obj: dict[str, Any]) -> str:
@@ -36,54 +37,6 @@ def test_the_dev_and_prod_manifests_are_written_as_before(
 
 
 # Strings PyYAML quotes, folds or escapes, and keys in every order.
-TRICKY = [
-    "",
-    " ",
-    "yes",
-    "No",
-    "on",
-    "null",
-    "~",
-    "true",
-    "1",
-    "0x1F",
-    "0o17",
-    "1.5",
-    "1e3",
-    ".inf",
-    "-.NaN",
-    "2026-11-26",
-    "2026-11-26T18:00:00Z",
-    "12:30:45",
-    "<<",
-    "=",
-    "- item",
-    "key: value",
-    "a #comment",
-    "#not a comment",
-    "@at",
-    "`tick",
-    "!tag",
-    "&anchor",
-    "*alias",
-    "%directive",
-    "|",
-    ">",
-    "'single'",
-    '"double"',
-    "trailing ",
-    " leading",
-    "tab\there",
-    "line\nbreak",
-    "two\n\nbreaks\n",
-    "\r\n",
-    "é ü 中文 😀",
-    "\x00\x07\x1b\x7f\x85\u2028\u2029\ufeff",
-    "a" * 150,
-    " ".join(["word"] * 40),
-    "/api/svc-00001/*",
-    "cluster.local/ns/team-0000/sa/svc-00000",
-]
 _scalars = (
     st.sampled_from(TRICKY)
     | st.text(max_size=20)
