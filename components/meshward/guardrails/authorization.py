@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from meshward.guardrails.index import SYSTEM_NAMESPACES, Index, Workload, namespace_subject
 from meshward.guardrails.model import Hit, Severity, Subject, rule
 from meshward.guardrails.walk import (
     IDENTITY_FIELDS,
     IDENTITY_KEYS,
-    action,
-    blocks,
-    conditions,
+    WalkedRule,
     indexed,
     is_gateway_selector,
     not_name,
     rule_ports,
-    rules,
     selector_labels,
     spec,
     strings,
@@ -81,7 +77,7 @@ def no_default_deny(index: Index) -> Iterator[Hit]:
 
 def _allow_applies(index: Index, w: Workload) -> bool:
     return any(
-        action(s) == "ALLOW" and _enforced(index, s)
+        index.action(s) == "ALLOW" and _enforced(index, s)
         for s in index.policies_for("AuthorizationPolicy", w)
     )
 
@@ -91,7 +87,7 @@ def _namespace_wide_allow(index: Index, ns: str) -> bool:
         for s in index.in_namespace("AuthorizationPolicy", space):
             ref = index.ref(s)
             usable = ref is not None and not ref.dry_run and not ref.targeted
-            if usable and action(s) == "ALLOW" and ref is not None and ref.selector is None:
+            if usable and index.action(s) == "ALLOW" and ref is not None and ref.selector is None:
                 return True
     return False
 
@@ -109,12 +105,12 @@ def _namespace_wide_allow(index: Index, ns: str) -> bool:
 )
 def allow_all(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
-        if action(s) != "ALLOW":
+        if index.action(s) != "ALLOW":
             continue
-        for at, r in rules(s):
-            if not r.get("from") and not r.get("to") and not r.get("when"):
+        for r in index.rules(s):
+            if not r.rule.get("from") and not r.rule.get("to") and not r.rule.get("when"):
                 where = "mesh-wide (root namespace)" if s.namespace == index.root else "in scope"
-                yield Hit(s, at, f"empty rule allows every request {where}")
+                yield Hit(s, r.at, f"empty rule allows every request {where}")
 
 
 NEGATIVE_SOURCE = (
@@ -142,26 +138,26 @@ NEGATIVE_OPERATION = ("notHosts", "notPorts", "notMethods", "notPaths")
 )
 def allow_negative(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
-        if action(s) != "ALLOW":
+        if index.action(s) != "ALLOW":
             continue
-        for at, r in rules(s):
-            for side, names in (("from", NEGATIVE_SOURCE), ("to", NEGATIVE_OPERATION)):
-                for bat, block in blocks(r, side):
+        for r in index.rules(s):
+            for side, names in ((r.sources, NEGATIVE_SOURCE), (r.operations, NEGATIVE_OPERATION)):
+                for bat, block in side:
                     for name in names:
                         if strings(block, name):
                             yield Hit(
-                                s, f"{at}.{bat}.{name}", f"ALLOW matches by exclusion ({name})"
+                                s, f"{r.at}.{bat}.{name}", f"ALLOW matches by exclusion ({name})"
                             )
-            for cat, key, cond in conditions(r):
+            for cat, key, cond in r.conditions:
                 if cond.get("notValues"):
-                    yield Hit(s, f"{at}.{cat}.notValues", f"ALLOW matches by exclusion ({key})")
+                    yield Hit(s, f"{r.at}.{cat}.notValues", f"ALLOW matches by exclusion ({key})")
 
 
-def _deny_paths(s: Subject) -> Iterator[tuple[str, str]]:
-    for at, r in rules(s):
-        for bat, block in blocks(r, "to"):
+def _deny_paths(index: Index, s: Subject) -> Iterator[tuple[str, str]]:
+    for r in index.rules(s):
+        for bat, block in r.operations:
             for k, value in indexed(block, "paths"):
-                yield f"{at}.{bat}.paths[{k}]", value
+                yield f"{r.at}.{bat}.paths[{k}]", value
 
 
 @rule(
@@ -181,8 +177,8 @@ def deny_paths_unnormalized(index: Index) -> Iterator[Hit]:
     if mode in SAFE_NORMALIZATION:
         return
     for s in _policies(index):
-        if action(s) == "DENY":
-            for path, value in _deny_paths(s):
+        if index.action(s) == "DENY":
+            for path, value in _deny_paths(index, s):
                 yield Hit(
                     s,
                     path,
@@ -204,8 +200,8 @@ def deny_paths_unnormalized(index: Index) -> Iterator[Hit]:
 )
 def deny_paths_case(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
-        if action(s) == "DENY":
-            for path, value in _deny_paths(s):
+        if index.action(s) == "DENY":
+            for path, value in _deny_paths(index, s):
                 if value.lower() != value.upper():
                     yield Hit(s, path, f"DENY on {value!r} does not deny {_case_variant(value)!r}")
 
@@ -217,7 +213,7 @@ def _case_variant(value: str) -> str:
     return value
 
 
-def _weak_ports(index: Index, s: Subject, r: Mapping[str, Any]) -> list[str]:
+def _weak_ports(index: Index, s: Subject, r: WalkedRule) -> list[str]:
     """Where the policy's rule reaches a port that accepts plaintext (`ns/workload:port`)."""
     limited = rule_ports(r)
     out: list[str] = []
@@ -255,10 +251,10 @@ def _weak_ports(index: Index, s: Subject, r: Mapping[str, Any]) -> list[str]:
 )
 def identity_without_strict(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
-        act = action(s)
+        act = index.action(s)
         if act not in ("ALLOW", "DENY"):
             continue
-        for at, r in rules(s):
+        for r in index.rules(s):
             risky = _risky_identity_fields(r, act)
             if not risky:
                 continue
@@ -268,19 +264,19 @@ def identity_without_strict(index: Index) -> Iterator[Hit]:
                 for field in risky:
                     yield Hit(
                         s,
-                        f"{at}.{field}",
+                        f"{r.at}.{field}",
                         f"{act} on peer identity {what}: {', '.join(weak[:5])} not STRICT",
                     )
 
 
-def _risky_identity_fields(r: Mapping[str, Any], act: str) -> list[str]:
+def _risky_identity_fields(r: WalkedRule, act: str) -> list[str]:
     out = []
-    for bat, block in blocks(r, "from"):
+    for bat, block in r.sources:
         for name in IDENTITY_FIELDS:
             field = not_name(name) if act == "ALLOW" else name
             if strings(block, field):
                 out.append(f"{bat}.{field}")
-    for cat, key, cond in conditions(r):
+    for cat, key, cond in r.conditions:
         if key in IDENTITY_KEYS:
             field = "notValues" if act == "ALLOW" else "values"
             if cond.get(field):
@@ -334,16 +330,16 @@ def _only_tcp(index: Index, s: Subject, limited: set[int] | None) -> bool:
 
 def _http_rules_on_tcp(
     index: Index, wanted: str
-) -> Iterator[tuple[Subject, str, Mapping[str, Any], list[str]]]:
+) -> Iterator[tuple[Subject, str, WalkedRule, list[str]]]:
     if not index.known_workloads:
         return
     for s in _policies(index):
-        if action(s) != wanted:
+        if index.action(s) != wanted:
             continue
         workloads = index.selected_workloads(s)
         if not workloads:
             continue
-        for at, r in rules(s):
+        for r in index.rules(s):
             http = uses_http_fields(r)
             if not http:
                 continue
@@ -355,7 +351,7 @@ def _http_rules_on_tcp(
                 if p.protocol == "tcp" and (limited is None or p.port in limited)
             ]
             if tcp:
-                yield s, f"{at}.{http[0]}", r, tcp
+                yield s, f"{r.at}.{http[0]}", r, tcp
 
 
 @rule(
@@ -370,8 +366,8 @@ def _http_rules_on_tcp(
 )
 def hosts_without_port(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
-        for at, r in rules(s):
-            for bat, block in blocks(r, "to"):
+        for r in index.rules(s):
+            for bat, block in r.operations:
                 for name in ("hosts", "notHosts"):
                     values = set(strings(block, name))
                     for k, value in indexed(block, name):
@@ -379,7 +375,7 @@ def hosts_without_port(index: Index) -> Iterator[Hit]:
                             continue
                         yield Hit(
                             s,
-                            f"{at}.{bat}.{name}[{k}]",
+                            f"{r.at}.{bat}.{name}[{k}]",
                             f"{value!r} does not match {value}:<port>; add {value + ':*'!r}",
                         )
 
@@ -397,12 +393,14 @@ def hosts_at_sidecar(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
         if is_gateway_selector(selector_labels(s), s):
             continue
-        for at, r in rules(s):
-            for bat, block in blocks(r, "to"):
+        for r in index.rules(s):
+            for bat, block in r.operations:
                 for name in ("hosts", "notHosts"):
                     if strings(block, name):
                         yield Hit(
-                            s, f"{at}.{bat}.{name}", "host match at a sidecar: the client sets Host"
+                            s,
+                            f"{r.at}.{bat}.{name}",
+                            "host match at a sidecar: the client sets Host",
                         )
 
 
@@ -418,15 +416,15 @@ def hosts_at_sidecar(index: Index) -> Iterator[Hit]:
 )
 def bad_methods(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
-        for at, r in rules(s):
-            for bat, block in blocks(r, "to"):
+        for r in index.rules(s):
+            for bat, block in r.operations:
                 for name in ("methods", "notMethods"):
                     for k, value in indexed(block, name):
                         form = string_form(value)
                         if not any(form(m) for m in HTTP_METHODS):
                             yield Hit(
                                 s,
-                                f"{at}.{bat}.{name}[{k}]",
+                                f"{r.at}.{bat}.{name}[{k}]",
                                 f"{value!r} never matches a request method",
                             )
 
@@ -444,7 +442,9 @@ def dry_run(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
         if not _enforced(index, s):
             yield Hit(
-                s, "metadata.annotations.istio.io/dry-run", f"{action(s)} policy enforces nothing"
+                s,
+                "metadata.annotations.istio.io/dry-run",
+                f"{index.action(s)} policy enforces nothing",
             )
 
 
@@ -463,7 +463,7 @@ def unknown_provider(index: Index) -> Iterator[Hit]:
     if known is None or not index.settings.mesh_config_known:
         return
     for s in _policies(index):
-        if action(s) != "CUSTOM":
+        if index.action(s) != "CUSTOM":
             continue
         provider = spec(s).get("provider")
         name = provider.get("name") if isinstance(provider, Mapping) else None

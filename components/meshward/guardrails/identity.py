@@ -7,23 +7,23 @@ from collections.abc import Iterator
 
 from meshward.guardrails.index import Index
 from meshward.guardrails.model import Hit, Severity, Subject, rule
-from meshward.guardrails.walk import action, blocks, conditions, indexed, rules
+from meshward.guardrails.walk import indexed, not_name
 from meshward.mesh.simulation.settings import LOCAL_TRUST_DOMAIN
 
 
-def _values(s: Subject, field: str, key: str) -> Iterator[tuple[str, str]]:
+def _values(index: Index, s: Subject, field: str, key: str) -> Iterator[tuple[str, str]]:
     """(path, value) of a source field, its not-form, and the matching `when` key."""
-    not_field = "not" + field[0].upper() + field[1:]
-    for at, r in rules(s):
-        for bat, block in blocks(r, "from"):
+    not_field = not_name(field)
+    for r in index.rules(s):
+        for bat, block in r.sources:
             for name in (field, not_field):
                 for k, value in indexed(block, name):
-                    yield f"{at}.{bat}.{name}[{k}]", value
-        for cat, cond_key, cond in conditions(r):
+                    yield f"{r.at}.{bat}.{name}[{k}]", value
+        for cat, cond_key, cond in r.conditions:
             if cond_key == key:
                 for name in ("values", "notValues"):
                     for k, value in indexed(cond, name):
-                        yield f"{at}.{cat}.{name}[{k}]", value
+                        yield f"{r.at}.{cat}.{name}[{k}]", value
 
 
 @rule(
@@ -37,7 +37,7 @@ def _values(s: Subject, field: str, key: str) -> Iterator[tuple[str, str]]:
 )
 def spiffe_prefix(index: Index) -> Iterator[Hit]:
     for s in index.of_kind("AuthorizationPolicy"):
-        for path, value in _values(s, "principals", "source.principal"):
+        for path, value in _values(index, s, "principals", "source.principal"):
             if value.startswith("spiffe://"):
                 yield Hit(s, path, f"{value!r} never matches: drop the spiffe:// prefix")
 
@@ -58,13 +58,13 @@ def spiffe_prefix(index: Index) -> Iterator[Hit]:
 def foreign_trust_domain(index: Index) -> Iterator[Hit]:
     local = set(index.mesh.local_trust_domains)
     for s in index.of_kind("AuthorizationPolicy"):
-        for path, value in _values(s, "principals", "source.principal"):
+        for path, value in _values(index, s, "principals", "source.principal"):
             parts = value.removeprefix("spiffe://").split("/")
             if len(parts) < 2 or "*" in parts[0]:
                 continue
             if parts[0] not in local and parts[0] != LOCAL_TRUST_DOMAIN:
                 yield Hit(s, path, f"trust domain {parts[0]!r} is not the mesh's ({_show(local)})")
-        for path, value in _values(s, "trustDomains", "source.trustDomain"):
+        for path, value in _values(index, s, "trustDomains", "source.trustDomain"):
             if "*" not in value and value not in local:
                 yield Hit(s, path, f"trust domain {value!r} is not the mesh's ({_show(local)})")
 
@@ -84,14 +84,14 @@ def _show(domains: set[str]) -> str:
 )
 def wildcard_peer(index: Index) -> Iterator[Hit]:
     for s in index.of_kind("AuthorizationPolicy"):
-        if action(s) != "ALLOW":
+        if index.action(s) != "ALLOW":
             continue
-        for at, r in rules(s):
-            for bat, block in blocks(r, "from"):
+        for r in index.rules(s):
+            for bat, block in r.sources:
                 for name in ("principals", "namespaces"):
                     for k, value in indexed(block, name):
                         if value == "*":
-                            yield Hit(s, f"{at}.{bat}.{name}[{k}]", "allows any mTLS peer")
+                            yield Hit(s, f"{r.at}.{bat}.{name}[{k}]", "allows any mTLS peer")
 
 
 _REGEX_META = re.compile(r"[.\[\]()+?{}^$|\\]")
@@ -110,12 +110,12 @@ _REGEX_META = re.compile(r"[.\[\]()+?{}^$|\\]")
 )
 def regex_metacharacters(index: Index) -> Iterator[Hit]:
     for s in index.of_kind("AuthorizationPolicy"):
-        for path, value in _values(s, "serviceAccounts", "source.serviceAccount"):
+        for path, value in _values(index, s, "serviceAccounts", "source.serviceAccount"):
             if "." in value.rpartition("/")[2]:
                 yield Hit(s, path, f"{value!r}: `.` acts as a wildcard on affected versions")
-        for path, value in _values(s, "namespaces", "source.namespace"):
+        for path, value in _values(index, s, "namespaces", "source.namespace"):
             if "*" in value and _REGEX_META.search(value):
                 yield Hit(s, path, f"{value!r}: metacharacters in a wildcard pattern")
-        for path, value in _values(s, "principals", "source.principal"):
+        for path, value in _values(index, s, "principals", "source.principal"):
             if value.startswith("*") and _REGEX_META.search(value[1:].rsplit("/", 1)[-1] or ""):
                 yield Hit(s, path, f"{value!r}: metacharacters in a suffix pattern")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from meshward.guardrails.model import Subject
+from meshward.guardrails.walk import WalkedRule, action, walk_rules
 
 if TYPE_CHECKING:
     from meshward.guardrails.waivers import Waiver
@@ -276,6 +277,11 @@ class Index:
             for k, v in w.labels.items():
                 self._by_label[(k, v)].add(i)
         self._mtls_cache: dict[tuple[str, tuple[tuple[str, str], ...], int], MtlsMode] = {}
+        # Most rules read every AuthorizationPolicy's action and rules: walk them once here.
+        self._policies: dict[int, tuple[str, tuple[WalkedRule, ...]]] = {
+            id(s): (action(s), walk_rules(s)) for s in self.by_kind.get("AuthorizationPolicy", [])
+        }
+        self._selected: dict[int, list[Workload]] = {}
 
     @property
     def mesh(self) -> MeshSettings:
@@ -299,16 +305,33 @@ class Index:
         """The scoping view of a security object (`None` for other kinds)."""
         return self.refs.get(id(subject))
 
+    def action(self, policy: Subject) -> str:
+        """An AuthorizationPolicy's action (`walk.action`)."""
+        walked = self._policies.get(id(policy))
+        return walked[0] if walked is not None else action(policy)
+
+    def rules(self, policy: Subject) -> tuple[WalkedRule, ...]:
+        """An AuthorizationPolicy's rules with their parts (`walk.walk_rules`)."""
+        walked = self._policies.get(id(policy))
+        return walked[1] if walked is not None else walk_rules(policy)
+
     @cached_property
     def known_workloads(self) -> bool:
         """Whether the input (or stack) names any workload."""
         return bool(self.inventory.workloads)
 
     def selected_workloads(self, subject: Subject) -> list[Workload]:
-        """Known workloads a sidecar policy in `subject` applies to (SEMANTICS §4.2)."""
+        """Known workloads a sidecar policy in `subject` applies to (SEMANTICS §4.2); several
+        rules ask for the same policy, so the answer is kept (callers do not change it)."""
         ref = self.ref(subject)
         if ref is None or ref.targeted:
             return []
+        chosen = self._selected.get(id(subject))
+        if chosen is None:
+            chosen = self._selected[id(subject)] = self._select(ref)
+        return chosen
+
+    def _select(self, ref: ObjectRef) -> list[Workload]:
         everywhere = ref.namespace == self.root
         if ref.selector is None:
             if everywhere:

@@ -11,11 +11,8 @@ from meshward.guardrails.index import Index, Workload
 from meshward.guardrails.model import Hit, Severity, Subject, rule
 from meshward.guardrails.walk import (
     annotation,
-    blocks,
-    conditions,
     indexed,
     is_gateway_selector,
-    rules,
     selector_labels,
     spec,
 )
@@ -67,15 +64,15 @@ def service_port(index: Index) -> Iterator[Hit]:
         container = {p.port for w in workloads for p in w.ports}
         if not mapping:
             continue
-        for at, r in rules(s):
-            for bat, block in blocks(r, "to"):
+        for r in index.rules(s):
+            for bat, block in r.operations:
                 for name in ("ports", "notPorts"):
                     for k, value in indexed(block, name):
                         port = int(value) if value.isdecimal() else None
                         if port in mapping and port not in container:
                             yield Hit(
                                 s,
-                                f"{at}.{bat}.{name}[{k}]",
+                                f"{r.at}.{bat}.{name}[{k}]",
                                 f"{port} is a Service port; the workload listens on "
                                 f"{mapping[port]}",
                             )
@@ -150,11 +147,12 @@ def unjustified_break_glass(index: Index) -> Iterator[Hit]:
             )
 
 
-def _namespace_refs(s: Subject) -> Iterator[tuple[str, str, str | None]]:
+def _namespace_refs(index: Index, s: Subject) -> Iterator[tuple[str, str, str | None]]:
     """(path, namespace, service account or None) named by a policy's sources."""
     own = s.namespace or "default"
-    for at, r in rules(s):
-        for bat, block in blocks(r, "from"):
+    for r in index.rules(s):
+        at = r.at
+        for bat, block in r.sources:
             for name in ("namespaces", "notNamespaces"):
                 for k, value in indexed(block, name):
                     yield f"{at}.{bat}.{name}[{k}]", value, None
@@ -167,7 +165,7 @@ def _namespace_refs(s: Subject) -> Iterator[tuple[str, str, str | None]]:
                 for k, value in indexed(block, name):
                     ns, _, sa = value.rpartition("/")
                     yield f"{at}.{bat}.{name}[{k}]", ns or own, sa
-        for cat, key, cond in conditions(r):
+        for cat, key, cond in r.conditions:
             if key == "source.namespace":
                 for field in ("values", "notValues"):
                     for k, value in indexed(cond, field):
@@ -192,7 +190,7 @@ def unknown_namespace(index: Index) -> Iterator[Hit]:
     known = known | {index.root} | index.inventory.gateway_namespaces
     patterns = [n for n in known if "*" not in n]
     for s in index.of_kind("AuthorizationPolicy"):
-        for path, ns, _ in _namespace_refs(s):
+        for path, ns, _ in _namespace_refs(index, s):
             if "*" in ns:
                 regex = re.compile(".*".join(re.escape(p) for p in ns.split("*")))
                 if not any(regex.fullmatch(n) for n in patterns):
@@ -220,7 +218,7 @@ def unknown_service_account(index: Index) -> Iterator[Hit]:
         accounts.setdefault(w.namespace, set()).add(w.service_account)
     skip = index.inventory.gateway_namespaces
     for s in index.of_kind("AuthorizationPolicy"):
-        for path, ns, sa in _namespace_refs(s):
+        for path, ns, sa in _namespace_refs(index, s):
             if sa is None or "*" in sa or "*" in ns or ns in skip or ns not in accounts:
                 continue
             if sa not in accounts[ns]:

@@ -9,15 +9,7 @@ from urllib.parse import urlsplit
 
 from meshward.guardrails.index import Index
 from meshward.guardrails.model import Hit, Severity, Subject, rule
-from meshward.guardrails.walk import (
-    action,
-    blocks,
-    conditions,
-    rules,
-    selector_labels,
-    spec,
-    strings,
-)
+from meshward.guardrails.walk import selector_labels, spec, strings
 from meshward.mesh.simulation.scope import as_mapping
 
 SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "host", ":authority")
@@ -32,15 +24,14 @@ def jwt_rules(s: Subject) -> Iterator[tuple[str, Mapping[str, Any]]]:
             yield f"spec.jwtRules[{i}]", item
 
 
-def _requires_token(s: Subject) -> bool:
+def _requires_token(index: Index, s: Subject) -> bool:
     """Whether an AuthorizationPolicy makes a token matter (requestPrincipals or request.auth)."""
-    for _, r in rules(s):
-        for _, block in blocks(r, "from"):
-            if strings(
-                block, "requestPrincipals" if action(s) != "DENY" else "notRequestPrincipals"
-            ):
+    field = "requestPrincipals" if index.action(s) != "DENY" else "notRequestPrincipals"
+    for r in index.rules(s):
+        for _, block in r.sources:
+            if strings(block, field):
                 return True
-        for _, key, _ in conditions(r):
+        for _, key, _ in r.conditions:
             if key.startswith("request.auth."):
                 return True
     return False
@@ -73,7 +64,12 @@ def optional_token(index: Index) -> Iterator[Hit]:
                     ap_labels.get(k) == v for k, v in labels.items()
                 )
                 apref = index.ref(ap)
-                if overlaps and apref is not None and not apref.dry_run and _requires_token(ap):
+                if (
+                    overlaps
+                    and apref is not None
+                    and not apref.dry_run
+                    and _requires_token(index, ap)
+                ):
                     required = True
                     break
             if required:

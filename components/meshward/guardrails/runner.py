@@ -172,11 +172,38 @@ def plan_subjects(
     return out
 
 
+_ENTRY = "    {"
+"""The line that opens an entry of the top-level `resources` list (`indent=2`)."""
+_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+"""Where `str.splitlines` breaks a line besides `\\n`. `json.dumps` escapes them all, so
+meshward's own plan.json has none; a plan.json edited elsewhere (CRLF) may."""
+
+
 def plan_resource_lines(plan_text: str) -> dict[int, int]:
     """Resource position → first line of its entry in `plan.json` as meshward writes it
     (`indent=2`: each entry of the top-level `resources` list opens with a `    {` line)."""
+    if any(brk in plan_text for brk in _OTHER_LINE_BREAKS):
+        lines: dict[int, int] = {}
+        for number, line in enumerate(plan_text.splitlines(), start=1):
+            if line == _ENTRY:
+                lines[len(lines)] = number
+        return lines
+    return newline_entry_lines(plan_text)
+
+
+def newline_entry_lines(text: str) -> dict[int, int]:
+    """`plan_resource_lines` of a text whose only line break is `\\n`, found by searching
+    instead of splitting: a large plan.json has hundreds of thousands of lines, and counting
+    the breaks between the entries is done in C."""
     lines: dict[int, int] = {}
-    for number, line in enumerate(plan_text.splitlines(), start=1):
-        if line == "    {":
-            lines[len(lines)] = number
+    line, counted = 1, 0
+    at = 0 if text.startswith(_ENTRY) else text.find("\n" + _ENTRY)
+    while at != -1:
+        start = at + 1 if text[at] == "\n" else at
+        end = start + len(_ENTRY)
+        if end == len(text) or text[end] == "\n":
+            line += text.count("\n", counted, start)
+            counted = start
+            lines[len(lines)] = line
+        at = text.find("\n" + _ENTRY, end)
     return lines

@@ -4,6 +4,7 @@ a malformed part is skipped here and reported by `meshward validate`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from meshward.guardrails.model import Subject
@@ -73,37 +74,61 @@ def conditions(rule: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str,
         yield f"when[{k}]", str(cond.get("key") or ""), cond
 
 
+@dataclass(frozen=True, slots=True)
+class WalkedRule:
+    """One AuthorizationPolicy rule with its blocks and conditions, walked once per run: a
+    dozen guardrails read the same parts of every policy (`Index.rules`)."""
+
+    at: str
+    """`spec.rules[i]`."""
+    rule: Mapping[str, Any]
+    sources: tuple[tuple[str, Mapping[str, Any]], ...]
+    """(`from[j].source`, block), as `blocks(rule, "from")`."""
+    operations: tuple[tuple[str, Mapping[str, Any]], ...]
+    """(`to[j].operation`, block), as `blocks(rule, "to")`."""
+    conditions: tuple[tuple[str, str, Mapping[str, Any]], ...]
+    """(`when[k]`, key, condition), as `conditions(rule)`."""
+
+
+def walk_rules(subject: Subject) -> tuple[WalkedRule, ...]:
+    """Every mapping rule of an AuthorizationPolicy with its parts (`rules`, `blocks`,
+    `conditions` at once)."""
+    return tuple(
+        WalkedRule(at, r, tuple(blocks(r, "from")), tuple(blocks(r, "to")), tuple(conditions(r)))
+        for at, r in rules(subject)
+    )
+
+
 def not_name(name: str) -> str:
     """`paths` → `notPaths`."""
     return "not" + name[0].upper() + name[1:]
 
 
-def uses_http_fields(rule: Mapping[str, Any]) -> list[str]:
+def uses_http_fields(rule: WalkedRule) -> list[str]:
     """Paths (relative to the rule) of the HTTP-only fields it sets (SEMANTICS §4.6)."""
     found = []
-    for at, block in blocks(rule, "to"):
+    for at, block in rule.operations:
         for name in HTTP_OPERATION_FIELDS:
             for field in (name, not_name(name)):
                 if strings(block, field):
                     found.append(f"{at}.{field}")
-    for at, block in blocks(rule, "from"):
+    for at, block in rule.sources:
         for name in HTTP_SOURCE_FIELDS:
             for field in (name, not_name(name)):
                 if strings(block, field):
                     found.append(f"{at}.{field}")
-    for at, key, _ in conditions(rule):
+    for at, key, _ in rule.conditions:
         if key.startswith(HTTP_KEY_PREFIXES):
             found.append(f"{at}.key")
     return found
 
 
-def rule_ports(rule: Mapping[str, Any]) -> set[int] | None:
+def rule_ports(rule: WalkedRule) -> set[int] | None:
     """Ports a rule is limited to (every `to` entry names `ports`), `None` when unlimited."""
     limited: set[int] = set()
-    ops = list(blocks(rule, "to"))
-    if not ops:
+    if not rule.operations:
         return None
-    for _, block in ops:
+    for _, block in rule.operations:
         ports = strings(block, "ports")
         if not ports:
             return None
