@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from meshward.engine.pickle_child import PickleChild
 
 
@@ -22,3 +26,51 @@ def test_a_stopped_child_is_not_sent_to() -> None:
     child.stop()
     assert process.returncode is not None
     assert child.send({"anything": 1}) is False
+
+
+# A child that reads nothing until the parent makes `flag` (or a minute has passed), then
+# answers what it received and whether it saw the flag first.
+_LATE_READER = """
+import os, pickle, sys, time
+flag = sys.argv[1]
+deadline = time.monotonic() + 60
+while not os.path.exists(flag) and time.monotonic() < deadline:
+    time.sleep(0.01)
+seen = os.path.exists(flag)
+first, second = pickle.load(sys.stdin.buffer), pickle.load(sys.stdin.buffer)
+pickle.dump((seen, len(first), second), sys.stdout.buffer)
+sys.stdout.flush()
+"""
+
+
+def test_send_hands_over_in_order_without_waiting_for_the_child_to_read(tmp_path: Path) -> None:
+    flag = tmp_path / "go"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _LATE_READER, str(flag)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    child = PickleChild(process)
+    try:
+        # Far more than any pipe holds: a send that waited for the reader would never return,
+        # and the child would read only after its minute was up.
+        assert child.send("x" * 8 * 2**20) is True
+        assert child.send({"then": 2}) is True
+        flag.touch()
+        assert child.receive() == (True, 8 * 2**20, {"then": 2})
+    finally:
+        child.stop()
+    assert process.returncode is not None
+
+
+def test_stop_ends_a_child_that_never_reads_what_was_sent() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(600)"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    child = PickleChild(process)
+    assert child.send(b"y" * 8 * 2**20) is True  # stuck in the pipe
+    child.stop()
+    assert process.returncode is not None
+    assert child.send("more") is False

@@ -6,18 +6,50 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import queue
 import subprocess
 import sys
-from typing import Any
+import threading
+from typing import IO, Any
+
+if sys.platform != "win32":
+    import fcntl
+
+PIPE_BYTES = 2**20
+"""The capacity asked for the pipe to a child (Linux's default limit for an unprivileged
+process; elsewhere, or where refused, the system's default stays)."""
+
+
+def _widen(stream: IO[bytes] | None) -> None:
+    # A wider pipe takes a message in fewer writes; each write that had to wait for the child
+    # then waits again for this process's lock on the interpreter (the GIL) before the next.
+    set_size = None if sys.platform == "win32" else getattr(fcntl, "F_SETPIPE_SZ", None)
+    if stream is None or set_size is None:
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(stream.fileno(), set_size, PIPE_BYTES)
 
 
 class PickleChild:
     """One child process: `spawn` it, `send` it messages, `receive` its answer, `stop` it
     always. A child that is gone makes `send` return False and `receive` None, never raise:
-    the caller then does the work itself."""
+    the caller then does the work itself.
+
+    `send` does not wait for the child: a message is pickled at once and handed to the child
+    by a thread of this object, in order, while the caller goes on. A child that is still
+    starting (its interpreter and imports take a few tenths of a second) or busy writing files
+    would otherwise hold the caller at a full pipe: at 1,000 workloads that was 0.45 s before
+    the engine run (the config to the access worker) and 0.4 s at the end (the last files to
+    the writing helper)."""
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._closed = threading.Event()
+        """Set once nothing more can reach the child (it is gone, or `stop` was called)."""
+        _widen(process.stdin)
+        self._feeder = threading.Thread(target=self._feed, name="meshward-feeder", daemon=True)
+        self._feeder.start()
 
     @staticmethod
     def spawn(module: str, *args: str) -> subprocess.Popen[bytes] | None:
@@ -38,15 +70,23 @@ class PickleChild:
             return None
 
     def send(self, message: Any) -> bool:
-        """Pickle `message` to the child; False if it is gone (broken pipe, closed stream)."""
+        """Pickle `message` for the child, which gets it in the order sent; False if it is
+        known to be gone (a child that goes later makes `receive` return None)."""
+        if self._closed.is_set():
+            return False
+        self._outbox.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        return True
+
+    def _feed(self) -> None:
         stdin = self._process.stdin
         assert stdin is not None
-        try:
-            pickle.dump(message, stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            stdin.flush()
-        except (OSError, ValueError):
-            return False
-        return True
+        while (data := self._outbox.get()) is not None:
+            try:
+                stdin.write(data)
+                stdin.flush()
+            except (OSError, ValueError):  # the child is gone: the rest is not sent
+                self._closed.set()
+                return
 
     def receive(self) -> Any | None:
         """The child's next pickled answer, or None if it died (EOF, a truncated pickle)."""
@@ -59,11 +99,17 @@ class PickleChild:
             return None
 
     def stop(self) -> None:
-        """Stop the child (done, or no longer wanted) and reap it: nothing runs after this."""
+        """Stop the child (done, or no longer wanted) and reap it: nothing runs after this,
+        in the child or in this object's thread."""
+        self._closed.set()
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        # With the child reaped its end of the pipe is closed, so a write still waiting fails
+        # and the thread takes the end mark.
+        self._outbox.put(None)
+        self._feeder.join()
         for stream in (self._process.stdin, self._process.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
