@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from meshward.yaml_documents import DocumentSyntaxError, decode, read_documents, read_text
+from meshward.yaml_documents import (
+    DocumentSyntaxError,
+    decode,
+    read_documents,
+    read_text,
+    safe_load,
+)
+from tests.support import ROOT
 
 STREAM = """\
 # leading comment
@@ -83,3 +90,40 @@ def test_binary_and_non_utf8_are_refused_by_position(tmp_path: Path) -> None:
     with pytest.raises(DocumentSyntaxError, match=r"l1.yaml:1:4: not UTF-8 text"):
         read_text(file)
     assert decode("\ufeffa: 1".encode(), "bom") == "a: 1"
+
+
+def _documents_of(stream: str) -> list[str]:
+    return [d for d in stream.split("---\n") if d.strip()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *_documents_of(STREAM),  # timestamps, anchors, merge keys, tags, int keys, hex
+        *(p.read_text() for p in sorted(ROOT.glob("Pulumi.*.yaml"))),
+        "",
+        "# only a comment\n",
+        "[1, 2.5, .inf, -.inf, 0o17, 1_000, 1:30, yes, No, ~, '', \"x\"]\n",
+        "a: 1\na: 2\nb: {a: [1, {c: d}]}\n",  # a repeated key: the last value, the first place
+        "x: &x [1, 2]\ny: *x\n",  # an alias: the same list object, as PyYAML shares it
+        "k: !!timestamp 2001-12-14t21:59:43.10-05:00\n",
+    ],
+)
+def test_safe_load_is_pyyamls_safe_load(text: str) -> None:
+    assert safe_load(text) == yaml.safe_load(text)
+
+
+def test_safe_load_shares_an_aliased_object_as_pyyaml_does() -> None:
+    loaded = safe_load("x: &x [1, 2]\ny: *x\n")
+    assert loaded["x"] is loaded["y"]
+
+
+@pytest.mark.parametrize(
+    "text", ["a: 1\n---\nb: 2\n", "a: [1\n", "? [1, 2]\n: x\n", "!!python/name:os.system\n"]
+)
+def test_safe_load_refuses_what_pyyaml_refuses(text: str) -> None:
+    with pytest.raises(yaml.YAMLError) as ours:
+        safe_load(text)
+    with pytest.raises(yaml.YAMLError) as theirs:
+        yaml.safe_load(text)
+    assert type(ours.value) is type(theirs.value)

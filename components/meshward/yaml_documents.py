@@ -10,6 +10,9 @@ say `FILE:LINE:`. `read_text(path)` reads a file as UTF-8 and refuses binary fil
 PyYAML's C parser (libyaml) is used when PyYAML was built with it; documents are then built
 straight from the parser's nodes (plain str/int/float/bool/None, lists and dicts), falling back
 to PyYAML's own constructor for anything unusual (tags, anchors, merge keys).
+
+`safe_load(text)` is `yaml.safe_load(text)` (timestamps included) by the same route, for the
+stack files `meshward plan` reads (a generated 1,000-workload stack file is 0.9 MB).
 """
 
 from __future__ import annotations
@@ -129,6 +132,26 @@ def read_documents(text: str, source: str, *, json_input: bool = False) -> list[
         finally:
             loader.dispose()
     return documents
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load(text)`, the same value (and the same `yaml.YAMLError` for text that is
+    not one YAML document), built straight from libyaml's nodes where PyYAML has libyaml."""
+    # Every node becomes a live object: with the collector running, its generation-2 passes
+    # rescanned the heap of the already imported SDKs three times while a 1,000-workload stack
+    # file was read (0.75 s -> 0.27 s of CPU paused).
+    with collector_paused():
+        loader = _BaseLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            try:
+                return _build(loader, node, [], set())
+            except (_UnusualNodeError, RecursionError):
+                return loader.construct_document(node)
+        finally:
+            loader.dispose()
 
 
 def _syntax_error(exc: yaml.YAMLError, source: str) -> DocumentSyntaxError:

@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from meshward.collector import collector_paused
 from meshward.errors import Problem, UserInputError
+from meshward.yaml_documents import safe_load
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,9 @@ def find_project(start: Path) -> Path:
     raise UserInputError([Problem("", f"no Pulumi.yaml in {start.resolve()} or above")])
 
 
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser where PyYAML has it: `yaml.safe_load`'s result, several times faster (a
-generated 5,000-workload stack file is megabytes)."""
-
-
 def _read_yaml(path: Path) -> Any:
     try:
-        # Every node becomes a live object: with the collector running, its generation-2
-        # passes rescanned the heap of the already imported SDKs three times while a
-        # 1,000-workload stack file was read (0.75 s -> 0.27 s of CPU paused).
-        with collector_paused():
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        return safe_load(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
