@@ -128,8 +128,8 @@ def helper(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     started: list[Any] = []
     start = writer._Helper.start.__func__  # type: ignore[attr-defined]
 
-    def recording_start(cls: type[Any], staging: Path) -> Any:
-        made = start(cls, staging)
+    def recording_start(cls: type[Any]) -> Any:
+        made = start(cls)
         started.append(made)
         return made
 
@@ -231,13 +231,13 @@ def test_a_staged_tree_refuses_a_foreign_folder_before_making_anything(tmp_path:
 
 def test_the_helper_answers_an_error_and_reads_on(tmp_path: Path) -> None:
     stdin = io.BytesIO()
-    for files in ({"d/x": "1", "d": "2"}, {"later.txt": "3"}, None):
-        pickle.dump(files, stdin)
+    for message in (str(tmp_path / "staging"), {"d/x": "1", "d": "2"}, {"later.txt": "3"}, None):
+        pickle.dump(message, stdin)
     stdin.seek(0)
     stdout = io.BytesIO()
     (tmp_path / "staging").mkdir()
 
-    writer._serve(tmp_path / "staging", stdin, stdout)
+    writer._serve(stdin, stdout)
 
     answer = pickle.loads(stdout.getvalue())
     assert answer[0] == "error" and answer[2]  # errno, strerror, file name
@@ -291,3 +291,47 @@ def test_files_too_large_for_a_helper_are_written_here(
         tree.commit()
     assert helper == []
     assert _files(tmp_path / "out") == {**FILES, MARKER: writer.MARKER_TEXT}
+
+
+def test_a_helper_expected_is_started_before_the_first_file_and_then_writes_them(
+    tmp_path: Path, helper: list[Any]
+) -> None:
+    with writer.staged_tree(tmp_path / "out") as tree:
+        tree.expect(len(FILES))
+        assert len(helper) == 1
+        assert not (tmp_path / "out").exists() and _hidden(tmp_path) == []  # nothing made yet
+        tree.add(FILES)
+        tree.commit()
+    assert len(helper) == 1  # the same helper wrote them
+    assert _files(tmp_path / "out") == {**FILES, MARKER: writer.MARKER_TEXT}
+    assert _hidden(tmp_path) == []
+
+
+def test_a_helper_expected_for_files_that_come_too_large_is_stopped(
+    tmp_path: Path, helper: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "HELPER_MAX_CHARS", sum(map(len, FILES.values())) - 1)
+    with writer.staged_tree(tmp_path / "out") as tree:
+        tree.expect(len(FILES))
+        (started,) = helper
+        tree.add(FILES)
+        assert started._process.returncode is not None  # stopped and reaped
+        tree.commit()
+    assert _files(tmp_path / "out") == {**FILES, MARKER: writer.MARKER_TEXT}
+
+
+def test_few_files_expected_start_no_helper(tmp_path: Path, helper: list[Any]) -> None:
+    with writer.staged_tree(tmp_path / "out") as tree:
+        tree.expect(writer.HELPER_MIN_FILES - 1)
+        assert helper == []
+
+
+def test_a_helper_expected_but_never_used_is_stopped_with_the_block(
+    tmp_path: Path, helper: list[Any]
+) -> None:
+    with pytest.raises(RuntimeError), writer.staged_tree(tmp_path / "out") as tree:
+        tree.expect(len(FILES))
+        raise RuntimeError("the render failed")
+    (started,) = helper
+    assert started._process.returncode is not None
+    assert list(tmp_path.iterdir()) == []

@@ -60,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         # 10 % higher).
         with collector_paused():
             planned = plan_stack(project_dir, args.stack, access_worker=True)
+            # About one file per Kubernetes object registered: a large plan's writing helper
+            # then starts while the files are rendered.
+            tree.expect(len(planned.capture.registrations))
             rendered = render_stack(planned, write=tree.add)
         weakened = weakened_settings(planned.config)
         weak = [f"{w.path} = {w.value}: {w.why}" for w in weakened]

@@ -110,20 +110,22 @@ million): the helper holds what it was handed, and a larger plan's files are wri
 before rather than add that much memory beside the plan's own peak."""
 
 
+def _worth_a_count(count: int) -> bool:
+    return count >= HELPER_MIN_FILES and usable_cores() >= 2
+
+
 def _worth_a_helper(files: Mapping[str, str]) -> bool:
-    if len(files) < HELPER_MIN_FILES or usable_cores() < 2:
-        return False
-    return sum(map(len, files.values())) <= HELPER_MAX_CHARS
+    return _worth_a_count(len(files)) and sum(map(len, files.values())) <= HELPER_MAX_CHARS
 
 
 class _Helper(PickleChild):
-    """The helper process of one staging folder (protocol: pickles on its stdin, each a
-    mapping of files or None for the end; one answer on its stdout, `("ok",)` or
-    `("error", errno, strerror, filename)`)."""
+    """The helper process of one staging folder (protocol: pickles on its stdin, the staging
+    folder's path first, then each a mapping of files, then None for the end; one answer on
+    its stdout, `("ok",)` or `("error", errno, strerror, filename)`)."""
 
     @classmethod
-    def start(cls, staging: Path) -> _Helper | None:
-        process = cls.spawn(__name__, os.fspath(staging))
+    def start(cls) -> _Helper | None:
+        process = cls.spawn(__name__)
         return None if process is None else cls(process)
 
     def finish(self) -> tuple[Any, ...] | None:
@@ -145,14 +147,21 @@ class StagedTree:
         """Everything given to the helper, to be written here should it die."""
         self.committed = False
 
+    def expect(self, count: int) -> None:
+        """About `count` files will come: if that many are worth a helper, start it now, so
+        that its start (an interpreter and its imports, about 0.2 s) overlaps the rendering of
+        the files instead of delaying their writing. The first `add` still decides whether
+        the helper writes them."""
+        if self.staging is None and self._helper is None and _worth_a_count(count):
+            self._helper = _Helper.start()
+
     def add(self, files: Mapping[str, str]) -> None:
         """Write `files` (relative path → text) into the staging folder: by the helper, while
         the caller goes on, when there is one; here and now otherwise."""
         try:
             if self.staging is None:
                 self.staging = self._begin()
-                if _worth_a_helper(files):
-                    self._helper = _Helper.start(self.staging)
+                self._choose_helper(self.staging, files)
             if self._helper is not None:
                 self._handed.update(files)
                 if self._helper.send(dict(files)):
@@ -162,6 +171,15 @@ class StagedTree:
             _write_files(self.staging, files)
         except OSError as exc:
             raise _cannot_write(self._out_dir, exc) from None
+
+    def _choose_helper(self, staging: Path, first: Mapping[str, str]) -> None:
+        if not _worth_a_helper(first):
+            self.stop_helper()  # one started by `expect`, for files that came out too large
+            return
+        if self._helper is None:
+            self._helper = _Helper.start()
+        if self._helper is not None and not self._helper.send(os.fspath(staging)):
+            self.stop_helper()
 
     def _begin(self) -> Path:
         self._out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -273,11 +291,13 @@ def _swap(staging: Path, out_dir: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def _serve(staging: Path, stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    """The helper's side: write each mapping of files received until None, then answer. After
-    a failure it reads on without writing, so the caller never blocks on a full pipe."""
+def _serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """The helper's side: the staging folder, then write each mapping of files received until
+    None, then answer. After a failure it reads on without writing, so the caller never blocks
+    on a full pipe."""
     failed: OSError | None = None
     try:
+        staging = Path(pickle.load(stdin))
         while (files := pickle.load(stdin)) is not None:
             if failed is None:
                 try:
@@ -294,4 +314,4 @@ def _serve(staging: Path, stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
 
 if __name__ == "__main__":
-    _serve(Path(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer)
+    _serve(sys.stdin.buffer, sys.stdout.buffer)
