@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from meshward.guardrails.index import Index, Inventory, Settings, subject_of
-from meshward.guardrails.walk import blocks, conditions, rule_ports, rules, walk_rules
+from meshward.guardrails.walk import blocks, conditions, rule_ports, rules, walk_policy, walk_rules
 
 POLICY: dict[str, Any] = {
     "apiVersion": "security.istio.io/v1",
@@ -51,3 +51,28 @@ def test_index_answers_for_policies_outside_it_too() -> None:
     assert index.rules(inside) == walk_rules(inside)
     assert index.action(outside) == "AUDIT"
     assert index.rules(outside) == ()
+
+
+def test_policy_values_are_located_by_side_and_field_in_document_order() -> None:
+    walked = walk_policy(subject_of(POLICY))
+    assert walked.action == "DENY"
+    assert walked.values == {
+        ("from", "principals"): (("spec.rules[0].from[0].source.principals[0]", "a"),),
+        ("to", "ports"): (
+            ("spec.rules[0].to[0].operation.ports[0]", "8080"),
+            ("spec.rules[0].to[0].operation.ports[1]", "x"),
+        ),
+        ("when", "source.namespace"): (("spec.rules[0].when[0].values[0]", "b"),),
+        ("to", "methods"): (("spec.rules[2].to[0].operation.methods[0]", "GET"),),
+    }
+
+
+def test_non_string_entries_and_unset_fields_have_no_values() -> None:
+    policy = {**POLICY, "spec": {"rules": [{"to": [{"operation": {"hosts": [1, None, "h"]}}]}]}}
+    subject = subject_of(policy)
+    index = Index([subject], Inventory(), Settings())
+    assert index.values(subject, "to", "hosts") == (
+        ("spec.rules[0].to[0].operation.hosts[2]", "h"),
+    )
+    assert index.values(subject, "to", "paths") == ()
+    assert index.action(subject) == "ALLOW"

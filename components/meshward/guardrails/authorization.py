@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from meshward.guardrails.index import SYSTEM_NAMESPACES, Index, Workload, namespace_subject
+from meshward.guardrails.index import SYSTEM_NAMESPACES, Index, namespace_subject
 from meshward.guardrails.model import Hit, Severity, Subject, rule
 from meshward.guardrails.walk import (
     IDENTITY_FIELDS,
@@ -14,7 +14,6 @@ from meshward.guardrails.walk import (
     is_gateway_selector,
     not_name,
     rule_ports,
-    selector_labels,
     spec,
     strings,
     uses_http_fields,
@@ -55,12 +54,13 @@ def no_default_deny(index: Index) -> Iterator[Hit]:
     inv = index.inventory
     skip = SYSTEM_NAMESPACES | {index.root} | inv.gateway_namespaces
     names = set(inv.namespaces or ()) | set(index.workloads_by_ns)
+    allowed = _allowed_workloads(index)
     for ns in sorted(names - skip):
         if inv.meshed_namespaces is not None and ns not in inv.meshed_namespaces:
             continue
         workloads = index.workloads_by_ns.get(ns, [])
         if workloads:
-            open_ = [w.name for w in workloads if not _allow_applies(index, w)]
+            open_ = [w.name for w in workloads if id(w) not in allowed]
             if open_:
                 yield Hit(
                     namespace_subject(index, ns),
@@ -75,11 +75,16 @@ def no_default_deny(index: Index) -> Iterator[Hit]:
             )
 
 
-def _allow_applies(index: Index, w: Workload) -> bool:
-    return any(
-        index.action(s) == "ALLOW" and _enforced(index, s)
-        for s in index.policies_for("AuthorizationPolicy", w)
-    )
+def _allowed_workloads(index: Index) -> set[int]:
+    """Ids of the known workloads an enforced ALLOW policy applies to. Asked per policy (whose
+    selected workloads the index keeps for other rules too) rather than per workload, which
+    would test every policy of the workload's namespace and the root for each."""
+    return {
+        id(w)
+        for s in _policies(index)
+        if index.action(s) == "ALLOW" and _enforced(index, s)
+        for w in index.selected_workloads(s)
+    }
 
 
 def _namespace_wide_allow(index: Index, ns: str) -> bool:
@@ -140,8 +145,11 @@ def allow_negative(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
         if index.action(s) != "ALLOW":
             continue
+        # Only the fields the policy sets anywhere are looked for in its blocks.
+        sources = [n for n in NEGATIVE_SOURCE if index.values(s, "from", n)]
+        operations = [n for n in NEGATIVE_OPERATION if index.values(s, "to", n)]
         for r in index.rules(s):
-            for side, names in ((r.sources, NEGATIVE_SOURCE), (r.operations, NEGATIVE_OPERATION)):
+            for side, names in ((r.sources, sources), (r.operations, operations)):
                 for bat, block in side:
                     for name in names:
                         if strings(block, name):
@@ -151,13 +159,6 @@ def allow_negative(index: Index) -> Iterator[Hit]:
             for cat, key, cond in r.conditions:
                 if cond.get("notValues"):
                     yield Hit(s, f"{r.at}.{cat}.notValues", f"ALLOW matches by exclusion ({key})")
-
-
-def _deny_paths(index: Index, s: Subject) -> Iterator[tuple[str, str]]:
-    for r in index.rules(s):
-        for bat, block in r.operations:
-            for k, value in indexed(block, "paths"):
-                yield f"{r.at}.{bat}.paths[{k}]", value
 
 
 @rule(
@@ -178,7 +179,7 @@ def deny_paths_unnormalized(index: Index) -> Iterator[Hit]:
         return
     for s in _policies(index):
         if index.action(s) == "DENY":
-            for path, value in _deny_paths(index, s):
+            for path, value in index.values(s, "to", "paths"):
                 yield Hit(
                     s,
                     path,
@@ -201,7 +202,7 @@ def deny_paths_unnormalized(index: Index) -> Iterator[Hit]:
 def deny_paths_case(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
         if index.action(s) == "DENY":
-            for path, value in _deny_paths(index, s):
+            for path, value in index.values(s, "to", "paths"):
                 if value.lower() != value.upper():
                     yield Hit(s, path, f"DENY on {value!r} does not deny {_case_variant(value)!r}")
 
@@ -227,10 +228,10 @@ def _weak_ports(index: Index, s: Subject, r: WalkedRule) -> list[str]:
                 if index.mtls(w.namespace, w.labels, port).mode != "STRICT":
                     out.append(f"{w.namespace}/{w.name}:{port}" if port >= 0 else w.name)
         return out
-    if s.namespace == index.root and not selector_labels(s):
+    if s.namespace == index.root and not index.selector(s):
         return []
     for port in sorted(limited) if limited else [-1]:
-        labels = selector_labels(s) or {}
+        labels = index.selector(s) or {}
         if index.mtls(s.namespace or index.root, labels, port).mode != "STRICT":
             out.append(f"port {port}" if port >= 0 else "its workloads")
     return out
@@ -337,7 +338,8 @@ def _http_rules_on_tcp(
         if index.action(s) != wanted:
             continue
         workloads = index.selected_workloads(s)
-        if not workloads:
+        # Most policies select only HTTP ports: then no rule can reach TCP, whatever it sets.
+        if not any(p.protocol == "tcp" for w in workloads for p in w.ports):
             continue
         for r in index.rules(s):
             http = uses_http_fields(r)
@@ -366,6 +368,8 @@ def _http_rules_on_tcp(
 )
 def hosts_without_port(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
+        if not (index.values(s, "to", "hosts") or index.values(s, "to", "notHosts")):
+            continue
         for r in index.rules(s):
             for bat, block in r.operations:
                 for name in ("hosts", "notHosts"):
@@ -391,7 +395,9 @@ def hosts_without_port(index: Index) -> Iterator[Hit]:
 )
 def hosts_at_sidecar(index: Index) -> Iterator[Hit]:
     for s in _policies(index):
-        if is_gateway_selector(selector_labels(s), s):
+        if not (index.values(s, "to", "hosts") or index.values(s, "to", "notHosts")):
+            continue
+        if is_gateway_selector(index.selector(s), s):
             continue
         for r in index.rules(s):
             for bat, block in r.operations:
@@ -415,18 +421,16 @@ def hosts_at_sidecar(index: Index) -> Iterator[Hit]:
     beyond="Also covers notMethods; Kiali does not flag lower-case names.",
 )
 def bad_methods(index: Index) -> Iterator[Hit]:
+    # Policies repeat a handful of method values thousands of times: decide each once.
+    never: dict[str, bool] = {}
     for s in _policies(index):
-        for r in index.rules(s):
-            for bat, block in r.operations:
-                for name in ("methods", "notMethods"):
-                    for k, value in indexed(block, name):
-                        form = string_form(value)
-                        if not any(form(m) for m in HTTP_METHODS):
-                            yield Hit(
-                                s,
-                                f"{r.at}.{bat}.{name}[{k}]",
-                                f"{value!r} never matches a request method",
-                            )
+        for name in ("methods", "notMethods"):
+            for path, value in index.values(s, "to", name):
+                if value not in never:
+                    form = string_form(value)
+                    never[value] = not any(form(m) for m in HTTP_METHODS)
+                if never[value]:
+                    yield Hit(s, path, f"{value!r} never matches a request method")
 
 
 @rule(

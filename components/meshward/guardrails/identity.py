@@ -7,23 +7,17 @@ from collections.abc import Iterator
 
 from meshward.guardrails.index import Index
 from meshward.guardrails.model import Hit, Severity, Subject, rule
-from meshward.guardrails.walk import indexed, not_name
+from meshward.guardrails.walk import Located, not_name
 from meshward.mesh.simulation.settings import LOCAL_TRUST_DOMAIN
 
 
-def _values(index: Index, s: Subject, field: str, key: str) -> Iterator[tuple[str, str]]:
+def _values(index: Index, s: Subject, field: str, key: str) -> Located:
     """(path, value) of a source field, its not-form, and the matching `when` key."""
-    not_field = not_name(field)
-    for r in index.rules(s):
-        for bat, block in r.sources:
-            for name in (field, not_field):
-                for k, value in indexed(block, name):
-                    yield f"{r.at}.{bat}.{name}[{k}]", value
-        for cat, cond_key, cond in r.conditions:
-            if cond_key == key:
-                for name in ("values", "notValues"):
-                    for k, value in indexed(cond, name):
-                        yield f"{r.at}.{cat}.{name}[{k}]", value
+    return (
+        index.values(s, "from", field)
+        + index.values(s, "from", not_name(field))
+        + index.values(s, "when", key)
+    )
 
 
 @rule(
@@ -86,12 +80,10 @@ def wildcard_peer(index: Index) -> Iterator[Hit]:
     for s in index.of_kind("AuthorizationPolicy"):
         if index.action(s) != "ALLOW":
             continue
-        for r in index.rules(s):
-            for bat, block in r.sources:
-                for name in ("principals", "namespaces"):
-                    for k, value in indexed(block, name):
-                        if value == "*":
-                            yield Hit(s, f"{r.at}.{bat}.{name}[{k}]", "allows any mTLS peer")
+        for name in ("principals", "namespaces"):
+            for path, value in index.values(s, "from", name):
+                if value == "*":
+                    yield Hit(s, path, "allows any mTLS peer")
 
 
 _REGEX_META = re.compile(r"[.\[\]()+?{}^$|\\]")

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from meshward.guardrails.model import Subject
-from meshward.guardrails.walk import WalkedRule, action, walk_rules
+from meshward.guardrails.walk import (
+    Located,
+    WalkedPolicy,
+    WalkedRule,
+    selector_labels,
+    walk_policy,
+)
 
 if TYPE_CHECKING:
     from meshward.guardrails.waivers import Waiver
@@ -278,8 +284,8 @@ class Index:
                 self._by_label[(k, v)].add(i)
         self._mtls_cache: dict[tuple[str, tuple[tuple[str, str], ...], int], MtlsMode] = {}
         # Most rules read every AuthorizationPolicy's action and rules: walk them once here.
-        self._policies: dict[int, tuple[str, tuple[WalkedRule, ...]]] = {
-            id(s): (action(s), walk_rules(s)) for s in self.by_kind.get("AuthorizationPolicy", [])
+        self._policies: dict[int, WalkedPolicy] = {
+            id(s): walk_policy(s) for s in self.by_kind.get("AuthorizationPolicy", [])
         }
         self._selected: dict[int, list[Workload]] = {}
 
@@ -305,15 +311,30 @@ class Index:
         """The scoping view of a security object (`None` for other kinds)."""
         return self.refs.get(id(subject))
 
-    def action(self, policy: Subject) -> str:
-        """An AuthorizationPolicy's action (`walk.action`)."""
+    def policy(self, policy: Subject) -> WalkedPolicy:
+        """An AuthorizationPolicy walked (`walk.walk_policy`), once for the input's own."""
         walked = self._policies.get(id(policy))
-        return walked[0] if walked is not None else action(policy)
+        return walked if walked is not None else walk_policy(policy)
+
+    def action(self, policy: Subject) -> str:
+        """An AuthorizationPolicy's action (unset: ALLOW)."""
+        return self.policy(policy).action
 
     def rules(self, policy: Subject) -> tuple[WalkedRule, ...]:
-        """An AuthorizationPolicy's rules with their parts (`walk.walk_rules`)."""
-        walked = self._policies.get(id(policy))
-        return walked[1] if walked is not None else walk_rules(policy)
+        """An AuthorizationPolicy's rules with their parts."""
+        return self.policy(policy).rules
+
+    def values(self, policy: Subject, side: str, name: str) -> Located:
+        """(path, value) of the strings an AuthorizationPolicy lists in field `name` of its
+        sources (`side` `from`) or operations (`to`), or in the `values` and `notValues` of
+        conditions on key `name` (`when`), in document order."""
+        return self.policy(policy).values.get((side, name), ())
+
+    def selector(self, subject: Subject) -> Mapping[str, str] | None:
+        """`walk.selector_labels`, read from the scoping view of a security object (which
+        holds the same labels) instead of again from its spec."""
+        ref = self.ref(subject)
+        return ref.selector if ref is not None else selector_labels(subject)
 
     @cached_property
     def known_workloads(self) -> bool:

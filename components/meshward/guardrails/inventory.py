@@ -11,9 +11,7 @@ from meshward.guardrails.index import Index, Workload
 from meshward.guardrails.model import Hit, Severity, Subject, rule
 from meshward.guardrails.walk import (
     annotation,
-    indexed,
     is_gateway_selector,
-    selector_labels,
     spec,
 )
 from meshward.mesh.simulation.scope import as_mapping
@@ -64,20 +62,17 @@ def service_port(index: Index) -> Iterator[Hit]:
         container = {p.port for w in workloads for p in w.ports}
         if not mapping:
             continue
-        for r in index.rules(s):
-            for bat, block in r.operations:
-                for name in ("ports", "notPorts"):
-                    for k, value in indexed(block, name):
-                        port = int(value) if value.isdecimal() else None
-                        if port in mapping and port not in container:
-                            yield Hit(
-                                s,
-                                f"{r.at}.{bat}.{name}[{k}]",
-                                f"{port} is a Service port; the workload listens on "
-                                f"{mapping[port]}",
-                            )
+        for name in ("ports", "notPorts"):
+            for path, value in index.values(s, "to", name):
+                port = int(value) if value.isdecimal() else None
+                if port in mapping and port not in container:
+                    yield Hit(
+                        s,
+                        path,
+                        f"{port} is a Service port; the workload listens on {mapping[port]}",
+                    )
     for s in index.of_kind("PeerAuthentication"):
-        workloads = index.selected_workloads(s) if selector_labels(s) else []
+        workloads = index.selected_workloads(s) if index.selector(s) else []
         mapping = _service_ports(index, workloads)
         container = {p.port for w in workloads for p in w.ports}
         for key in as_mapping(spec(s).get("portLevelMtls")):
@@ -150,26 +145,20 @@ def unjustified_break_glass(index: Index) -> Iterator[Hit]:
 def _namespace_refs(index: Index, s: Subject) -> Iterator[tuple[str, str, str | None]]:
     """(path, namespace, service account or None) named by a policy's sources."""
     own = s.namespace or "default"
-    for r in index.rules(s):
-        at = r.at
-        for bat, block in r.sources:
-            for name in ("namespaces", "notNamespaces"):
-                for k, value in indexed(block, name):
-                    yield f"{at}.{bat}.{name}[{k}]", value, None
-            for name in ("principals", "notPrincipals"):
-                for k, value in indexed(block, name):
-                    parts = value.split("/")
-                    if len(parts) == 5 and parts[1] == "ns" and parts[3] == "sa":
-                        yield f"{at}.{bat}.{name}[{k}]", parts[2], parts[4]
-            for name in ("serviceAccounts", "notServiceAccounts"):
-                for k, value in indexed(block, name):
-                    ns, _, sa = value.rpartition("/")
-                    yield f"{at}.{bat}.{name}[{k}]", ns or own, sa
-        for cat, key, cond in r.conditions:
-            if key == "source.namespace":
-                for field in ("values", "notValues"):
-                    for k, value in indexed(cond, field):
-                        yield f"{at}.{cat}.{field}[{k}]", value, None
+    for name in ("namespaces", "notNamespaces"):
+        for path, value in index.values(s, "from", name):
+            yield path, value, None
+    for name in ("principals", "notPrincipals"):
+        for path, value in index.values(s, "from", name):
+            parts = value.split("/")
+            if len(parts) == 5 and parts[1] == "ns" and parts[3] == "sa":
+                yield path, parts[2], parts[4]
+    for name in ("serviceAccounts", "notServiceAccounts"):
+        for path, value in index.values(s, "from", name):
+            ns, _, sa = value.rpartition("/")
+            yield path, ns or own, sa
+    for path, value in index.values(s, "when", "source.namespace"):
+        yield path, value, None
 
 
 @rule(
@@ -242,7 +231,7 @@ def selector_matches_nothing(index: Index) -> Iterator[Hit]:
         return
     for kind in ("AuthorizationPolicy", "RequestAuthentication", "PeerAuthentication"):
         for s in index.of_kind(kind):
-            labels = selector_labels(s)
+            labels = index.selector(s)
             if not labels or is_gateway_selector(labels, s):
                 continue
             if s.namespace in index.inventory.gateway_namespaces:

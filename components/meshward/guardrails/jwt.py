@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from meshward.guardrails.index import Index
 from meshward.guardrails.model import Hit, Severity, Subject, rule
-from meshward.guardrails.walk import selector_labels, spec, strings
+from meshward.guardrails.walk import spec, strings
 from meshward.mesh.simulation.scope import as_mapping
 
 SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "host", ":authority")
@@ -27,10 +27,9 @@ def jwt_rules(s: Subject) -> Iterator[tuple[str, Mapping[str, Any]]]:
 def _requires_token(index: Index, s: Subject) -> bool:
     """Whether an AuthorizationPolicy makes a token matter (requestPrincipals or request.auth)."""
     field = "requestPrincipals" if index.action(s) != "DENY" else "notRequestPrincipals"
+    if index.values(s, "from", field):
+        return True
     for r in index.rules(s):
-        for _, block in r.sources:
-            if strings(block, field):
-                return True
         for _, key, _ in r.conditions:
             if key.startswith("request.auth."):
                 return True
@@ -54,12 +53,12 @@ def optional_token(index: Index) -> Iterator[Hit]:
         ref = index.ref(s)
         if ref is None or ref.targeted:
             continue
-        labels = selector_labels(s) or {}
+        labels = index.selector(s) or {}
         spaces = [index.root] if s.namespace == index.root else [index.root, s.namespace]
         required = False
         for ns in spaces:
             for ap in index.in_namespace("AuthorizationPolicy", ns):
-                ap_labels = selector_labels(ap) or {}
+                ap_labels = index.selector(ap) or {}
                 overlaps = all(labels.get(k) == v for k, v in ap_labels.items()) or all(
                     ap_labels.get(k) == v for k, v in labels.items()
                 )

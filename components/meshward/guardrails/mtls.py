@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from meshward.guardrails.index import Index, namespace_subject
 from meshward.guardrails.model import Hit, Severity, Subject, rule
-from meshward.guardrails.walk import selector_labels, spec
+from meshward.guardrails.walk import spec
 from meshward.mesh.simulation.scope import as_mapping
 
 WEAK = ("PERMISSIVE", "DISABLE")
@@ -19,7 +19,7 @@ BEST_PRACTICE = (
 def _level(index: Index, subject: Subject) -> str:
     if subject.namespace == index.root:
         return "mesh"
-    return "workload" if selector_labels(subject) else "namespace"
+    return "workload" if index.selector(subject) else "namespace"
 
 
 @rule(
@@ -82,7 +82,7 @@ def weak_port(index: Index) -> Iterator[Hit]:
 def unset_inherits_permissive(index: Index) -> Iterator[Hit]:
     pas = index.of_kind("PeerAuthentication")
     mesh_level = [
-        s for s in index.in_namespace("PeerAuthentication", index.root) if not selector_labels(s)
+        s for s in index.in_namespace("PeerAuthentication", index.root) if not index.selector(s)
     ]
     if not mesh_level and (pas or index.settings.mesh_config_known):
         ns = namespace_subject(index, index.root)
@@ -93,9 +93,9 @@ def unset_inherits_permissive(index: Index) -> Iterator[Hit]:
             "the mesh default is PERMISSIVE",
         )
     for s in pas:
-        if s.namespace == index.root and selector_labels(s):
+        if s.namespace == index.root and index.selector(s):
             continue  # ignored anyway (MW104)
-        labels = selector_labels(s) or {}
+        labels = index.selector(s) or {}
         own = as_mapping(spec(s).get("mtls")).get("mode")
         namespace = s.namespace or index.root
         if own in (None, "UNSET"):
@@ -124,7 +124,7 @@ def unset_inherits_permissive(index: Index) -> Iterator[Hit]:
 )
 def root_selector(index: Index) -> Iterator[Hit]:
     for s in index.in_namespace("PeerAuthentication", index.root):
-        if selector_labels(s):
+        if index.selector(s):
             yield Hit(s, "spec.selector", "ignored for sidecars: selector in the root namespace")
 
 
@@ -141,7 +141,7 @@ def root_selector(index: Index) -> Iterator[Hit]:
 def several_namespace_wide(index: Index) -> Iterator[Hit]:
     by_ns: dict[str | None, list[Subject]] = defaultdict(list)
     for s in index.of_kind("PeerAuthentication"):
-        if not selector_labels(s):
+        if not index.selector(s):
             by_ns[s.namespace].append(s)
     for ns, items in by_ns.items():
         for s in items[1:]:
@@ -167,7 +167,7 @@ def several_workload_level(index: Index) -> Iterator[Hit]:
         chosen = [
             s
             for s in index.policies_for("PeerAuthentication", w)
-            if selector_labels(s) and s.namespace != index.root
+            if index.selector(s) and s.namespace != index.root
         ]
         for s in chosen[1:]:
             yield Hit(

@@ -58,12 +58,14 @@ def strings(block: Mapping[str, Any], name: str) -> list[str]:
     return [v for v in raw if isinstance(v, str)] if isinstance(raw, list) else []
 
 
-def indexed(block: Mapping[str, Any], name: str) -> Iterator[tuple[int, str]]:
+def indexed(block: Mapping[str, Any], name: str) -> list[tuple[int, str]]:
     """(position, value) of a string-list field."""
+    # A list, not a generator: rules ask for many fields a block does not set, and an early
+    # empty answer costs a fraction of a generator's setup.
     raw = block.get(name)
-    for k, v in enumerate(raw if isinstance(raw, list) else []):
-        if isinstance(v, str):
-            yield k, v
+    if not isinstance(raw, list):
+        return []
+    return [(k, v) for k, v in enumerate(raw) if isinstance(v, str)]
 
 
 def conditions(rule: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
@@ -99,24 +101,65 @@ def walk_rules(subject: Subject) -> tuple[WalkedRule, ...]:
     )
 
 
+Located = tuple[tuple[str, str], ...]
+"""(field path, value) pairs, e.g. (`spec.rules[0].from[0].source.principals[1]`, `a/b`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WalkedPolicy:
+    """An AuthorizationPolicy walked once per run (`Index.policy`)."""
+
+    action: str
+    rules: tuple[WalkedRule, ...]
+    values: Mapping[tuple[str, str], Located]
+    """Every string of the rules' list fields, each in document order, by (`from`, field) for
+    sources, (`to`, field) for operations and (`when`, key) for the `values` and `notValues`
+    of conditions on `key`: rules look up the few fields they check instead of walking every
+    block for each."""
+
+
+def walk_policy(subject: Subject) -> WalkedPolicy:
+    """An AuthorizationPolicy's action, rules and located string values."""
+    walked = walk_rules(subject)
+    values: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for r in walked:
+        for side, parts in (("from", r.sources), ("to", r.operations)):
+            for at, block in parts:
+                for name in block:
+                    if isinstance(name, str):
+                        for k, value in indexed(block, name):
+                            located = values.setdefault((side, name), [])
+                            located.append((f"{r.at}.{at}.{name}[{k}]", value))
+        for at, key, cond in r.conditions:
+            for name in ("values", "notValues"):
+                for k, value in indexed(cond, name):
+                    located = values.setdefault(("when", key), [])
+                    located.append((f"{r.at}.{at}.{name}[{k}]", value))
+    return WalkedPolicy(
+        action(subject), walked, {where: tuple(found) for where, found in values.items()}
+    )
+
+
 def not_name(name: str) -> str:
     """`paths` → `notPaths`."""
     return "not" + name[0].upper() + name[1:]
+
+
+_HTTP_OPERATION_NAMES = tuple(f for name in HTTP_OPERATION_FIELDS for f in (name, not_name(name)))
+_HTTP_SOURCE_NAMES = tuple(f for name in HTTP_SOURCE_FIELDS for f in (name, not_name(name)))
 
 
 def uses_http_fields(rule: WalkedRule) -> list[str]:
     """Paths (relative to the rule) of the HTTP-only fields it sets (SEMANTICS §4.6)."""
     found = []
     for at, block in rule.operations:
-        for name in HTTP_OPERATION_FIELDS:
-            for field in (name, not_name(name)):
-                if strings(block, field):
-                    found.append(f"{at}.{field}")
+        for field in _HTTP_OPERATION_NAMES:
+            if strings(block, field):
+                found.append(f"{at}.{field}")
     for at, block in rule.sources:
-        for name in HTTP_SOURCE_FIELDS:
-            for field in (name, not_name(name)):
-                if strings(block, field):
-                    found.append(f"{at}.{field}")
+        for field in _HTTP_SOURCE_NAMES:
+            if strings(block, field):
+                found.append(f"{at}.{field}")
     for at, key, _ in rule.conditions:
         if key.startswith(HTTP_KEY_PREFIXES):
             found.append(f"{at}.key")
