@@ -255,8 +255,11 @@ def identity_without_strict(index: Index) -> Iterator[Hit]:
         act = index.action(s)
         if act not in ("ALLOW", "DENY"):
             continue
+        # The identity fields the policy sets anywhere: most blocks set none of them.
+        fields = [not_name(name) if act == "ALLOW" else name for name in IDENTITY_FIELDS]
+        names = [field for field in fields if index.values(s, "from", field)]
         for r in index.rules(s):
-            risky = _risky_identity_fields(r, act)
+            risky = _risky_identity_fields(r, act, names)
             if not risky:
                 continue
             weak = _weak_ports(index, s, r)
@@ -270,11 +273,10 @@ def identity_without_strict(index: Index) -> Iterator[Hit]:
                     )
 
 
-def _risky_identity_fields(r: WalkedRule, act: str) -> list[str]:
+def _risky_identity_fields(r: WalkedRule, act: str, fields: list[str]) -> list[str]:
     out = []
     for bat, block in r.sources:
-        for name in IDENTITY_FIELDS:
-            field = not_name(name) if act == "ALLOW" else name
+        for field in fields:
             if strings(block, field):
                 out.append(f"{bat}.{field}")
     for cat, key, cond in r.conditions:

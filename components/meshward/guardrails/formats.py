@@ -8,6 +8,7 @@ from typing import Any
 from meshward.guardrails.model import RULES, Finding, Severity
 from meshward.guardrails.runner import Report
 from meshward.guardrails.waivers import Enforcement
+from meshward.json_text import indented_json
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -38,8 +39,9 @@ def to_text(report: Report) -> str:
 
 
 def to_json(report: Report, enforcement: Enforcement | None = None) -> str:
-    """`findings.json`: counts, findings and waivers."""
-    return json.dumps(report.to_dict(enforcement), indent=2, sort_keys=True) + "\n"
+    """`findings.json`: counts, findings and waivers (`json.dumps(..., indent=2)` text, by the
+    faster `indented_json`)."""
+    return indented_json(report.to_dict(enforcement), sort_keys=True) + "\n"
 
 
 def to_sarif(report: Report, version: str = "0") -> str:

@@ -125,18 +125,21 @@ def walk_policy(subject: Subject) -> WalkedPolicy:
     for r in walked:
         for side, parts in (("from", r.sources), ("to", r.operations)):
             for at, block in parts:
-                for name in block:
-                    if isinstance(name, str):
-                        for k, value in indexed(block, name):
-                            located = values.setdefault((side, name), [])
-                            located.append((f"{r.at}.{at}.{name}[{k}]", value))
+                for name, raw in block.items():
+                    if isinstance(name, str) and isinstance(raw, list):
+                        located = values.setdefault((side, name), [])
+                        located += [
+                            (f"{r.at}.{at}.{name}[{k}]", value)
+                            for k, value in enumerate(raw)
+                            if isinstance(value, str)
+                        ]
         for at, key, cond in r.conditions:
             for name in ("values", "notValues"):
                 for k, value in indexed(cond, name):
                     located = values.setdefault(("when", key), [])
                     located.append((f"{r.at}.{at}.{name}[{k}]", value))
     return WalkedPolicy(
-        action(subject), walked, {where: tuple(found) for where, found in values.items()}
+        action(subject), walked, {where: tuple(found) for where, found in values.items() if found}
     )
 
 
