@@ -214,6 +214,10 @@ def _case_variant(value: str) -> str:
     return value
 
 
+_NEGATED_IDENTITY_FIELDS = tuple(not_name(name) for name in IDENTITY_FIELDS)
+"""What an ALLOW on identity risks: `notPrincipals`, `notNamespaces`, ..."""
+
+
 def _weak_ports(index: Index, s: Subject, r: WalkedRule) -> list[str]:
     """Where the policy's rule reaches a port that accepts plaintext (`ns/workload:port`)."""
     limited = rule_ports(r)
@@ -256,7 +260,7 @@ def identity_without_strict(index: Index) -> Iterator[Hit]:
         if act not in ("ALLOW", "DENY"):
             continue
         # The identity fields the policy sets anywhere: most blocks set none of them.
-        fields = [not_name(name) if act == "ALLOW" else name for name in IDENTITY_FIELDS]
+        fields = _NEGATED_IDENTITY_FIELDS if act == "ALLOW" else IDENTITY_FIELDS
         names = [field for field in fields if index.values(s, "from", field)]
         for r in index.rules(s):
             risky = _risky_identity_fields(r, act, names)
