@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from meshward.guardrails.index import Index, Inventory, Settings, subject_of
-from meshward.guardrails.walk import blocks, conditions, rule_ports, rules, walk_policy, walk_rules
+from meshward.guardrails.walk import (
+    blocks,
+    conditions,
+    rule_ports,
+    rules,
+    selector_labels,
+    walk_policy,
+    walk_rules,
+)
 
 POLICY: dict[str, Any] = {
     "apiVersion": "security.istio.io/v1",
@@ -76,3 +84,12 @@ def test_non_string_entries_and_unset_fields_have_no_values() -> None:
     )
     assert index.values(subject, "to", "paths") == ()
     assert index.action(subject) == "ALLOW"
+
+
+def test_index_selector_is_the_spec_selector_for_security_objects_and_others() -> None:
+    selected = {**POLICY, "spec": {"selector": {"matchLabels": {"app": "a", "n": 1}}}}
+    other = {"apiVersion": "v1", "kind": "Service", "spec": {"selector": {"matchLabels": {}}}}
+    subjects = [subject_of(selected), subject_of(POLICY), subject_of(other)]
+    index = Index(subjects, Inventory(), Settings())
+    assert [index.selector(s) for s in subjects] == [{"app": "a", "n": "1"}, None, None]
+    assert [index.selector(s) for s in subjects] == [selector_labels(s) for s in subjects]
