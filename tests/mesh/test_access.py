@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
+import pytest
+
 from meshward.config.jwt import JwtIssuer
+from meshward.mesh import access
 from meshward.mesh.access import (
     METHODS,
     AccessMatrix,
@@ -280,3 +284,18 @@ def test_json_and_markdown_are_deterministic_and_list_every_edge() -> None:
     assert "| `jwt:corp{role=buyer}` | `shop/api` | 8080 | GET | `/orders/*` |" in md
     assert "flowchart LR" in md
     assert '-->|"8080: GET /orders/*"|' in md
+
+
+def test_deciding_pauses_the_collector_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    probe = access._probe_workloads
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return probe(*args, **kwargs)
+
+    monkeypatch.setattr(access, "_probe_workloads", recording)
+    assert gc.isenabled()
+    assert rows(matrix([STRICT, web_to_api(methods=["GET"])]))  # decided as before
+    assert seen == [False]
+    assert gc.isenabled()
