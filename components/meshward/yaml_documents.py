@@ -135,8 +135,8 @@ def read_documents(text: str, source: str, *, json_input: bool = False) -> list[
 
 
 def safe_load(text: str) -> Any:
-    """`yaml.safe_load(text)`, the same value (and the same `yaml.YAMLError` for text that is
-    not one YAML document), built straight from libyaml's nodes where PyYAML has libyaml."""
+    """`yaml.safe_load(text)`'s value (a `yaml.YAMLError` for text that is not one YAML
+    document), built straight from libyaml's nodes where PyYAML has libyaml."""
     # Every node becomes a live object: with the collector running, its generation-2 passes
     # rescanned the heap of the already imported SDKs three times while a 1,000-workload stack
     # file was read (0.75 s -> 0.27 s of CPU paused).

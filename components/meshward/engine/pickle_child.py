@@ -38,9 +38,9 @@ class PickleChild:
     `send` does not wait for the child: a message is pickled at once and handed to the child
     by a thread of this object, in order, while the caller goes on. A child that is still
     starting (its interpreter and imports take a few tenths of a second) or busy writing files
-    would otherwise hold the caller at a full pipe: at 1,000 workloads that was 0.45 s before
-    the engine run (the config to the access worker) and 0.4 s at the end (the last files to
-    the writing helper)."""
+    would otherwise hold the caller at a full pipe: at 1,000 workloads that was half a second
+    before the engine run (the config to the access worker) and up to 0.4 s at the end (the
+    last files to the writing helper)."""
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
